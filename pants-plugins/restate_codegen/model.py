@@ -1,0 +1,187 @@
+"""The plain, typed model that analysis produces and rendering consumes.
+
+Nothing here knows about Pants, libcst or jinja2: the analysis step turns source text into these
+values, the render step turns these values into files, and the Pants layer only moves both around.
+Runs on the Pants interpreter (Python 3.9), hence `Optional`/`Tuple` spelled out.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+
+class ComponentKind(enum.Enum):
+    """The three kinds of Restate component."""
+
+    SERVICE = "service"
+    VIRTUAL_OBJECT = "object"
+    WORKFLOW = "workflow"
+
+
+class HandlerKind(enum.Enum):
+    """What the `ctx` annotation says about one handler."""
+
+    SERVICE = "service"  # Context
+    EXCLUSIVE = "exclusive"  # ObjectContext
+    SHARED = "shared"  # ObjectSharedContext
+    WORKFLOW_MAIN = "workflow"  # WorkflowContext: the workflow's run handler
+    WORKFLOW_SHARED = "workflow_shared"  # WorkflowSharedContext
+
+    @property
+    def component_kind(self) -> ComponentKind:
+        if self is HandlerKind.SERVICE:
+            return ComponentKind.SERVICE
+        if self in (HandlerKind.EXCLUSIVE, HandlerKind.SHARED):
+            return ComponentKind.VIRTUAL_OBJECT
+        return ComponentKind.WORKFLOW
+
+
+# The restate-sdk context class behind each handler kind (qualified names as libcst reports them).
+CONTEXT_TYPES = {
+    "restate.Context": HandlerKind.SERVICE,
+    "restate.ObjectContext": HandlerKind.EXCLUSIVE,
+    "restate.ObjectSharedContext": HandlerKind.SHARED,
+    "restate.WorkflowContext": HandlerKind.WORKFLOW_MAIN,
+    "restate.WorkflowSharedContext": HandlerKind.WORKFLOW_SHARED,
+}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One handler module as the caller hands it in."""
+
+    path: str  # as the user sees it, relative to the build root: "src/python/app/user/handlers.py"
+    module: str  # dotted import name: "app.user.handlers"
+    text: str
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    path: str
+    line: int  # 1-based
+    column: int  # 1-based
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class ImportedName:
+    """A name that a type annotation uses, and how generated code imports it at runtime.
+
+    `from app.models import SignupRequest as SR` gives
+    ImportedName(local="SR", module="app.models", attribute="SignupRequest");
+    `import app.models as m` gives ImportedName(local="m", module="app.models", attribute=None);
+    `import app.models` gives ImportedName(local="app", module="app", attribute=None)
+    (the annotation then reads `app.models.X`, and importing `app.models` binds `app`).
+    Names defined in the handler module itself have module = that module.
+    Builtins (`int`, `str`, `list`, `None`, ...) are not recorded.
+    """
+
+    local: str
+    module: str
+    attribute: Optional[str]
+    # Set when the name is defined by (or only reachable through) one of the component's own
+    # handler modules, so importing it loads the implementation.
+    from_handler_module: bool = False
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A request or response annotation."""
+
+    source: str  # the annotation's source text, normalised: "list[SignupRequest] | None"
+    names: Tuple[ImportedName, ...] = ()  # every non-builtin name it uses, sorted by `local`
+
+
+NONE_TYPE = TypeRef(source="None")
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str  # the Python function name, which is also the Restate handler name
+    module: str  # dotted module that defines the function
+    kind: HandlerKind
+    request: Optional[TypeRef]  # None for `async def h(ctx)`
+    response: TypeRef  # NONE_TYPE when the function returns None or has no annotation
+    docstring: Optional[str]
+    location: SourceLocation
+
+
+@dataclass(frozen=True)
+class ComponentOptions:
+    """Restate options set on the target (all optional); durations are in seconds."""
+
+    description: Optional[str] = None  # overrides the module docstrings
+    inactivity_timeout: Optional[float] = None
+    abort_timeout: Optional[float] = None
+    idempotency_retention: Optional[float] = None
+    journal_retention: Optional[float] = None
+    ingress_private: bool = False
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str  # the Restate component name: "UserManager"
+    kind: ComponentKind
+    handlers: Tuple[Handler, ...]  # in source order: by (path of the file, line)
+    sources: Tuple[SourceFile, ...]  # sorted by path
+    docstring: Optional[str]  # the module docstrings, joined with a blank line, in path order
+    options: ComponentOptions = field(default_factory=ComponentOptions)
+
+    @property
+    def main_handler(self) -> Optional[Handler]:
+        return next((h for h in self.handlers if h.kind is HandlerKind.WORKFLOW_MAIN), None)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A user mistake: where it is, what is wrong, what to do."""
+
+    location: SourceLocation
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}\n    hint: {self.hint}"
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Exactly one of the two is meaningful: a component, or the diagnostics that prevent one."""
+
+    component: Optional[Component]
+    diagnostics: Tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.component is not None and not self.diagnostics
+
+
+@dataclass(frozen=True)
+class GeneratedModules:
+    """Where one component's generated modules live (dotted names, relative to a source root).
+
+    For a target `user_manager` in `src/python/app/users` (source root `src/python`):
+    adapter = "app.users.user_manager_restate", client = "app.users.user_manager_restate_client".
+    The adapter imports the implementation; the client never does at import time.
+    """
+
+    adapter: str
+    client: str
+
+    @staticmethod
+    def for_target(package: str, target_name: str) -> "GeneratedModules":
+        stem = target_name.replace("-", "_")
+        prefix = f"{package}." if package else ""
+        return GeneratedModules(
+            adapter=f"{prefix}{stem}_restate", client=f"{prefix}{stem}_restate_client"
+        )
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    path: str  # relative to the source root: "app/users/user_manager_restate.py"
+    content: str
