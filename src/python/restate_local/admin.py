@@ -183,7 +183,7 @@ class AdminClient:
 
     def healthy(self) -> bool:
         try:
-            return self.http.get("/health").status_code == 200
+            return self.http.get(f"{self.admin_url}/health").status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -200,11 +200,13 @@ class AdminClient:
         body = registration_body(
             uri, use_http_11=use_http_11, force=force, additional_headers=additional_headers
         )
-        return parse_registration(self.http.post("/deployments", json=body), uri)
+        return parse_registration(self.http.post(f"{self.admin_url}/deployments", json=body), uri)
 
     def query(self, sql: str) -> list[dict[str, Any]]:
         """Runs SQL over the server's introspection tables (`state`, `sys_invocation`, ...)."""
-        response = self.http.post("/query", json={"query": sql}, headers=_JSON_ACCEPT)
+        response = self.http.post(
+            f"{self.admin_url}/query", json={"query": sql}, headers=_JSON_ACCEPT
+        )
         return parse_query(response, sql)
 
     def object_state_raw(
@@ -230,7 +232,9 @@ class AdminClient:
     ) -> None:
         """Replaces the whole state of `service`/`key` (values: bytes as-is, else JSON).
         The server applies it asynchronously; with `wait`, returns once it reads back."""
-        response = self.http.post(_state_path(service), json=seed_body(key, state, scope))
+        response = self.http.post(
+            self.admin_url + _state_path(service), json=seed_body(key, state, scope)
+        )
         _raise_for(response, f"seeding the state of {service}/{key}", AdminApiError)
         if not wait:
             return
@@ -279,7 +283,7 @@ class AsyncAdminClient:
 
     async def healthy(self) -> bool:
         try:
-            return (await self.http.get("/health")).status_code == 200
+            return (await self.http.get(f"{self.admin_url}/health")).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -294,10 +298,14 @@ class AsyncAdminClient:
         body = registration_body(
             uri, use_http_11=use_http_11, force=force, additional_headers=additional_headers
         )
-        return parse_registration(await self.http.post("/deployments", json=body), uri)
+        return parse_registration(
+            await self.http.post(f"{self.admin_url}/deployments", json=body), uri
+        )
 
     async def query(self, sql: str) -> list[dict[str, Any]]:
-        response = await self.http.post("/query", json={"query": sql}, headers=_JSON_ACCEPT)
+        response = await self.http.post(
+            f"{self.admin_url}/query", json={"query": sql}, headers=_JSON_ACCEPT
+        )
         return parse_query(response, sql)
 
     async def object_state_raw(
@@ -321,7 +329,9 @@ class AsyncAdminClient:
         wait: bool = True,
         wait_timeout: float = 10.0,
     ) -> None:
-        response = await self.http.post(_state_path(service), json=seed_body(key, state, scope))
+        response = await self.http.post(
+            self.admin_url + _state_path(service), json=seed_body(key, state, scope)
+        )
         _raise_for(response, f"seeding the state of {service}/{key}", AdminApiError)
         if not wait:
             return

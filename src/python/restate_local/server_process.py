@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -34,6 +35,8 @@ from restate_local.server_config import (
 
 DEFAULT_STARTUP_TIMEOUT = 30.0
 _PORT_RETRIES = 3
+# "failed binding to address '127.0.0.1:8080': Address in use (os error 98)" in 1.7.12
+_ADDRESS_IN_USE = re.compile(r"Address (already )?in use|os error 98")
 
 
 def tail_lines(path: Path, lines: int = 40, max_bytes: int = 256 * 1024) -> str:
@@ -70,6 +73,30 @@ def _parent_death_signal() -> Callable[[], None] | None:
         prctl(pr_set_pdeathsig, sigterm, 0, 0, 0)
 
     return preexec
+
+
+def listening_ports(pid: int) -> set[int] | None:
+    """The TCP ports process `pid` listens on (Linux /proc), or None when that is unknowable
+    here. Used to make sure a health answer comes from our process, not from another server
+    that already holds the port."""
+    try:
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        ports: set[int] = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(FileNotFoundError), open(table) as f:
+                next(f, None)
+                for line in f:
+                    fields = line.split()
+                    if len(fields) > 9 and fields[3] == "0A" and fields[9] in inodes:
+                        ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+        return ports
+    except OSError:
+        return None
 
 
 class RestateServer:
@@ -224,7 +251,7 @@ class RestateServer:
             while True:
                 code = self._proc.poll()
                 if code is not None:
-                    if "Address already in use" in self.log_tail(200):
+                    if _ADDRESS_IN_USE.search(self.log_tail(200)):
                         raise _PortTaken()
                     raise RestateServerStartError(
                         f"restate-server exited during start-up with code {code}.\n"
@@ -237,7 +264,10 @@ class RestateServer:
                         if client.get(url).status_code == 200:
                             healthy.add(url)
                 if len(healthy) == len(urls):
-                    return
+                    ours = listening_ports(self._proc.pid)
+                    if ours is None or {self.ports.admin, self.ports.ingress} <= ours:
+                        return
+                    healthy.clear()  # another process answered on our ports
                 if time.monotonic() > deadline:
                     missing = ", ".join(u for u in urls if u not in healthy)
                     raise RestateServerStartError(
