@@ -1,0 +1,788 @@
+"""Render a `Component` into generated Python modules with jinja2 (see docs/DESIGN.md).
+
+The templates in `templates/` own the shape of the generated code; this module prepares plain
+values for them: import blocks, annotation text with colliding names renamed, docstrings and
+string literals, and lines that are either short enough or exploded with a trailing comma, so
+that `ruff format` leaves the output alone at line length 88 or 100.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import io
+import keyword
+import pkgutil
+import re
+import tokenize
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+
+import jinja2
+
+from restate_codegen.model import (
+    Component,
+    ComponentKind,
+    GeneratedFile,
+    GeneratedModules,
+    Handler,
+    HandlerKind,
+    ImportedName,
+    TypeRef,
+)
+
+# A line that fits in this many columns stays on one line; longer ones are exploded one item per
+# line with a magic trailing comma, which ruff keeps as is. 88 is ruff's default line length.
+LINE_LENGTH = 88
+
+_KIND_WORDS = {
+    ComponentKind.SERVICE: "service",
+    ComponentKind.VIRTUAL_OBJECT: "virtual object",
+    ComponentKind.WORKFLOW: "workflow",
+}
+_SDK_CLASSES = {
+    ComponentKind.SERVICE: "Service",
+    ComponentKind.VIRTUAL_OBJECT: "VirtualObject",
+    ComponentKind.WORKFLOW: "Workflow",
+}
+# Client method names that the generated classes use themselves; a handler with one of these
+# names gets a trailing underscore in the clients (its Restate name is unchanged).
+_CLIENT_ATTRIBUTES = frozenset(
+    {"send", "from_context", "_ctx", "_key", "_http", "_path", "_delay", "_params"}
+)
+_WORKFLOW_INGRESS_METHODS = frozenset({"submit", "attach", "output"})
+
+_STDLIB_MODULES = frozenset(
+    {
+        "collections",
+        "collections.abc",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "enum",
+        "functools",
+        "importlib",
+        "ipaddress",
+        "json",
+        "pathlib",
+        "sys",
+        "types",
+        "typing",
+        "typing_extensions",
+        "urllib.parse",
+        "uuid",
+    }
+)
+
+
+class RenderError(ValueError):
+    """The model cannot be rendered (e.g. two components with one name in a deployment)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports
+
+
+@dataclass(frozen=True)
+class _Import:
+    """One import statement binding one local name."""
+
+    module: str
+    attribute: Optional[str]  # None: `import module [as local]`
+    local: str
+
+    def sort_key(self) -> Tuple[str, str, str]:
+        return (self.module, self.attribute or "", self.local)
+
+    def binds_root(self) -> bool:
+        return self.attribute is None and self.local == self.module.split(".", 1)[0]
+
+    @property
+    def as_text(self) -> str:
+        if self.attribute is None:
+            if self.binds_root():
+                return self.module
+            return f"{self.module} as {self.local}"
+        if self.attribute == self.local:
+            return self.local
+        return f"{self.attribute} as {self.local}"
+
+
+def _import_lines(imports: Iterable[_Import], indent: str = "") -> List[str]:
+    """Sorted `import x` lines, then `from x import a, b` lines, isort style."""
+    plain = sorted({i for i in imports if i.attribute is None}, key=lambda i: (i.module, i.local))
+    froms: Dict[str, Set[str]] = {}
+    for i in imports:
+        if i.attribute is not None:
+            froms.setdefault(i.module, set()).add(i.as_text)
+    lines = [f"{indent}import {i.as_text}" for i in plain]
+    for module in sorted(froms):
+        # isort's force_sort_within_sections=false, case-sensitive order: constants, classes, rest
+        names = sorted(froms[module], key=_isort_key)
+        statement = wrap(f"from {module} import (", names, ")", indent, parens_optional=True)
+        lines.append(indent + statement)
+    return lines
+
+
+def _isort_key(name: str) -> Tuple[int, str]:
+    base = name.split(" as ", 1)[0]
+    if base.isupper() and len(base) > 1:
+        return (0, name)
+    if base[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+def _import_block(sections: Sequence[Iterable[_Import]]) -> str:
+    blocks = ["\n".join(_import_lines(section)) for section in sections]
+    return "\n\n".join(block for block in blocks if block)
+
+
+def _is_stdlib(module: str) -> bool:
+    return module in _STDLIB_MODULES or module.split(".", 1)[0] in _STDLIB_MODULES
+
+
+class _Namespace:
+    """Module-level names of one generated module: the template's own, then the user's types.
+
+    Two imports that bind the same name the same way are one import; a user name that would
+    bind differently is renamed to `name_2`, `name_3`, ... and annotations are rewritten.
+    """
+
+    def __init__(self, reserved: Iterable[str], template_imports: Iterable[_Import]) -> None:
+        self._taken: Dict[str, Optional[_Import]] = {name: None for name in reserved}
+        for imp in template_imports:
+            self._taken[imp.local] = imp
+
+    def bind(self, imp: _Import) -> str:
+        """Bind `imp`, renamed if its name is taken; returns the local name it got."""
+        current = self._taken.get(imp.local, imp)
+        # `import a.b` and `import a.c` both bind `a`, compatibly.
+        if current == imp or (current is not None and current.binds_root() and imp.binds_root()):
+            self._taken[imp.local] = imp
+            return imp.local
+        if imp.binds_root():
+            raise RenderError(
+                f"`import {imp.module}` collides with the generated code's own name "
+                f"`{imp.local}`; import it under another name (`import {imp.module} as ...`)."
+            )
+        n = 2
+        while True:
+            local = f"{imp.local}_{n}"
+            renamed = _Import(imp.module, imp.attribute, local)
+            current = self._taken.get(local, renamed)
+            if current == renamed:
+                self._taken[local] = renamed
+                return local
+            n += 1
+
+
+def _user_imports(name: ImportedName, source: str) -> List[_Import]:
+    """The imports that make `name` (as used in `source`) resolvable in generated code."""
+    if name.attribute is not None:
+        return [_Import(name.module, name.attribute, name.local)]
+    if name.local != name.module.split(".", 1)[0] or "." in name.module:
+        return [_Import(name.module, None, name.local)]
+    # `import app.models` is recorded as module "app": import what the dotted uses reach.
+    modules = {name.module}
+    for chain in _dotted_uses(source, name.local):
+        if len(chain) >= 3:
+            modules.add(".".join(chain[:-1]))
+    return [_Import(module, None, name.local) for module in sorted(modules)]
+
+
+def _dotted_uses(source: str, root: str) -> List[List[str]]:
+    tokens = _tokens(source)
+    chains = []
+    for index, tok in enumerate(tokens):
+        if tok.type != tokenize.NAME or tok.string != root:
+            continue
+        if index > 0 and tokens[index - 1].string == ".":
+            continue
+        chain = [root]
+        j = index + 1
+        while (
+            j + 1 < len(tokens) and tokens[j].string == "." and tokens[j + 1].type == tokenize.NAME
+        ):
+            chain.append(tokens[j + 1].string)
+            j += 2
+        chains.append(chain)
+    return chains
+
+
+def _tokens(source: str) -> List[tokenize.TokenInfo]:
+    return list(tokenize.generate_tokens(io.StringIO(source).readline))
+
+
+def rename_names(source: str, renames: Dict[str, str]) -> str:
+    """Rename the free (not attribute) names in an annotation's source text."""
+    if not any(old != new for old, new in renames.items()):
+        return source
+    lines = source.splitlines(keepends=True) or [""]
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    out = []
+    last = 0
+    previous = ""
+    for tok in _tokens(source):
+        if tok.type == tokenize.NAME and previous != "." and tok.string in renames:
+            start = offsets[tok.start[0] - 1] + tok.start[1]
+            end = offsets[tok.end[0] - 1] + tok.end[1]
+            out.append(source[last:start])
+            out.append(renames[tok.string])
+            last = end
+        if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+            previous = tok.string
+    out.append(source[last:])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Text helpers, also used by the templates
+
+
+def py_str(text: str) -> str:
+    """A Python string literal as ruff formats it: double quotes unless single need fewer escapes."""
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == quote:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return quote + "".join(out) + quote
+
+
+def docstring(text: str, indent: str = "") -> str:
+    """A triple-quoted docstring, in the shape ruff gives it, at `indent` (not on line one)."""
+    lines = [line.rstrip() for line in inspect.cleandoc(text).expandtabs().splitlines()]
+    lines = [line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"') for line in lines]
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        return '""" """'
+    if lines[-1].endswith('"'):
+        lines[-1] = lines[-1][:-1] + '\\"'
+    if len(lines) == 1:
+        return f'"""{lines[0]}"""'
+    body = "\n".join(f"{indent}{line}" if line else "" for line in lines[1:])
+    return f'"""{lines[0]}\n{body}\n{indent}"""'
+
+
+def join_docs(*parts: Optional[str]) -> str:
+    """Paragraphs joined with a blank line, each cleaned like a docstring."""
+    return "\n\n".join(inspect.cleandoc(p).strip() for p in parts if p and p.strip())
+
+
+@dataclass(frozen=True)
+class Call:
+    """`head` + items + `tail` that `wrap` may explode; items may be `Call`s themselves."""
+
+    head: str
+    items: Tuple[Union[str, "Call"], ...]
+    tail: str = ")"
+
+    def flat(self) -> str:
+        return self.head + ", ".join(_flat(item) for item in self.items) + self.tail
+
+
+def _flat(item: Union[str, Call]) -> str:
+    return item if isinstance(item, str) else item.flat()
+
+
+def wrap(
+    head: str,
+    items: Sequence[Union[str, Call]],
+    tail: str,
+    indent: str = "",
+    parens_optional: bool = False,
+    trailer: str = "",
+) -> str:
+    """`head` + items joined by ", " + `tail` on one line if it fits, else exploded.
+
+    `indent` is where the statement starts; the first line is returned without it (the template
+    puts it there), and `trailer` is what follows on the same line. Exploded means one item per
+    line with a trailing comma, which ruff keeps exploded at any line length; items that are
+    `Call`s are wrapped the same way. With `parens_optional` (imports) the one-line form drops
+    the parentheses.
+    """
+    flat_items = ", ".join(_flat(item) for item in items)
+    if parens_optional:
+        one = f"{head[:-1].rstrip()} {flat_items}"
+    else:
+        one = f"{head}{flat_items}{tail}"
+    if len(indent) + len(one) + len(trailer) <= LINE_LENGTH or not items:
+        return one
+    inner = indent + "    "
+    lines = []
+    for item in items:
+        if isinstance(item, Call):
+            item = wrap(item.head, item.items, item.tail, inner, trailer=",")
+        lines.append(f"{inner}{item},\n")
+    return f"{head}\n{''.join(lines)}{indent}{tail}"
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _header(generator: str, paths: Iterable[str]) -> str:
+    lines = [f"# Generated by the {generator} Pants target from:"]
+    lines.extend(f"#   {path}" for path in sorted(set(paths)))
+    lines.append("# Do not edit: it is regenerated from those files on every build.")
+    return "\n".join(lines)
+
+
+def _module_path(module: str) -> str:
+    return module.replace(".", "/") + ".py"
+
+
+def _identifier(name: str) -> str:
+    ident = re.sub(r"\W", "_", name)
+    if not ident or ident[0].isdigit() or keyword.iskeyword(ident):
+        ident = f"_{ident}"
+    return ident
+
+
+# ---------------------------------------------------------------------------------------------
+# Views: what the templates see
+
+
+_CALL_OPTIONS = ["idempotency_key: str | None = None", "headers: dict[str, str] | None = None"]
+_DELAY = "delay: timedelta | None = None"
+
+
+@dataclass(frozen=True)
+class _SerdeView:
+    variable: str  # module-level name in the client: "_signup_request"
+    annotation: str  # the type as the client module spells it (names renamed)
+    eval_text: str  # the text `_JsonSerde` evaluates at the first call ...
+    eval_module: str  # ... in this module's namespace (a Python expression)
+
+
+@dataclass(frozen=True)
+class _HandlerView:
+    name: str  # the Restate handler name
+    method: str  # the client method name
+    function: str  # `alias.function` in the adapter
+    kind: HandlerKind
+    doc: str
+    request: Optional[_SerdeView]
+    response: _SerdeView
+    adapter_args: List[Union[str, Call]]  # the decorator's arguments in the adapter
+
+    @property
+    def decorator(self) -> str:
+        return "main" if self.kind is HandlerKind.WORKFLOW_MAIN else "handler"
+
+    @property
+    def returns_value(self) -> bool:
+        return self.response.annotation != "None"
+
+    @property
+    def assign_response(self) -> str:
+        return "response = " if self.returns_value else ""
+
+    @property
+    def serdes(self) -> List[_SerdeView]:
+        return [s for s in (self.request, self.response if self.returns_value else None) if s]
+
+    @property
+    def request_bytes(self) -> str:
+        return f"{self.request.variable}.serialize(req)" if self.request else 'b""'
+
+    @property
+    def params(self) -> List[str]:
+        request = [f"req: {self.request.annotation}"] if self.request else []
+        return ["self", *request, "*", *_CALL_OPTIONS]
+
+    @property
+    def submit_params(self) -> List[str]:
+        request = [f"req: {self.request.annotation}"] if self.request else []
+        return ["self", *request, "*", _DELAY, *_CALL_OPTIONS]
+
+
+@dataclass
+class _ComponentView:
+    name: str
+    kind_word: str
+    sdk_class: str
+    keyed: bool
+    is_workflow: bool
+    description: str
+    options_args: List[str]
+    handlers: List[_HandlerView] = field(default_factory=list)
+    main: Optional[_HandlerView] = None
+
+    @property
+    def _key(self) -> List[str]:
+        return ["key: str"] if self.keyed else []
+
+    @property
+    def ctx_init_params(self) -> List[str]:
+        return ["self", "ctx: restate.Context", *self._key]
+
+    @property
+    def send_init_params(self) -> List[str]:
+        return [*self.ctx_init_params, _DELAY]
+
+    @property
+    def ingress_init_params(self) -> List[str]:
+        return ["self", "http: httpx.AsyncClient", *self._key]
+
+    @property
+    def ingress_send_init_params(self) -> List[str]:
+        return [*self.ingress_init_params, _DELAY]
+
+    @property
+    def client_doc(self) -> str:
+        return join_docs(
+            f"Calls the {self.name} {self.kind_word} from inside a Restate handler, durably.",
+            self.description,
+        )
+
+    @property
+    def ingress_doc(self) -> str:
+        return join_docs(
+            f"Calls the {self.name} {self.kind_word} through Restate's ingress HTTP API.",
+            self.description,
+        )
+
+
+def _handler_doc(handler: Handler) -> str:
+    return join_docs(handler.docstring) or f"Calls the `{handler.name}` handler."
+
+
+def _component_description(component: Component) -> str:
+    return join_docs(component.options.description or component.docstring)
+
+
+def _options(component: Component) -> List[str]:
+    """The SDK definition's keyword arguments, from the docstrings and the target's options."""
+    opts = component.options
+    out = []
+    description = _component_description(component)
+    if description:
+        out.append(f"description={py_str(description)}")
+    for name in (
+        "inactivity_timeout",
+        "abort_timeout",
+        "journal_retention",
+        "idempotency_retention",
+    ):
+        value = getattr(opts, name)
+        if value is not None:
+            out.append(f"{name}=timedelta(seconds={_seconds(value)})")
+    if opts.ingress_private:
+        out.append("ingress_private=True")
+    return out
+
+
+def _method_name(component: Component, handler: Handler) -> str:
+    reserved = set(_CLIENT_ATTRIBUTES)
+    if component.kind is ComponentKind.WORKFLOW:
+        reserved |= _WORKFLOW_INGRESS_METHODS
+    return f"{handler.name}_" if handler.name in reserved else handler.name
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates
+
+
+def _load_template(name: str) -> str:
+    data = pkgutil.get_data(__package__ or "restate_codegen", f"templates/{name}")
+    if data is None:  # pragma: no cover - only without a loader
+        raise FileNotFoundError(name)
+    return data.decode("utf-8")
+
+
+@functools.lru_cache(maxsize=None)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_load_template),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["py_str"] = py_str
+    env.filters["docstring"] = docstring
+    env.globals["wrap"] = wrap
+    return env
+
+
+def _render(template: str, **context: object) -> str:
+    return _tidy(_environment().get_template(template).render(**context))
+
+
+def _tidy(text: str) -> str:
+    """Trailing spaces off, at most two blank lines in a row, one final newline."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    out: List[str] = []
+    blank = 0
+    for line in lines:
+        blank = blank + 1 if not line else 0
+        if blank <= 2:
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    while out and not out[0]:
+        out.pop(0)
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Adapter and clients
+
+_SERDE_IMPORTS = (
+    _Import("functools", None, "functools"),
+    _Import("importlib", None, "importlib"),
+    _Import("sys", None, "sys"),
+    _Import("collections.abc", "Callable", "Callable"),
+    _Import("typing", "Any", "Any"),
+    _Import("typing", "TypeVar", "TypeVar"),
+    _Import("typing", "cast", "cast"),
+    _Import("typing", "get_args", "get_args"),
+    _Import("typing", "get_origin", "get_origin"),
+    _Import("pydantic", None, "pydantic"),
+    _Import("restate", None, "restate"),
+    _Import("restate.serde", "Serde", "Serde"),
+)
+_SERDE_NAMES = ("T", "_JsonSerde", "_mentions")
+_CLIENT_IMPORTS = _SERDE_IMPORTS + (
+    _Import("json", None, "json"),
+    _Import("datetime", "timedelta", "timedelta"),
+    _Import("typing", "TYPE_CHECKING", "TYPE_CHECKING"),
+    _Import("urllib.parse", "quote", "quote"),
+    _Import("httpx", None, "httpx"),
+)
+_CLIENT_NAMES = _SERDE_NAMES + ("_ingress", "_invocation_id", "_delay_params")
+
+
+def _sections(template: Iterable[_Import], user: Iterable[_Import]) -> List[List[_Import]]:
+    template = list(template)
+    user = [i for i in user if i not in template]
+    return [
+        [i for i in template + user if _is_stdlib(i.module)],
+        [i for i in template if not _is_stdlib(i.module)],
+        [i for i in user if not _is_stdlib(i.module)],
+    ]
+
+
+def _client_names(component: Component) -> Dict[str, str]:
+    base = _identifier(component.name)
+    return {
+        "client": f"{base}Client",
+        "send_client": f"{base}SendClient",
+        "ingress_client": f"{base}IngressClient",
+        "ingress_send_client": f"{base}IngressSendClient",
+    }
+
+
+def _module_aliases(modules: Iterable[str], reserved: Iterable[str]) -> Dict[str, str]:
+    """A short local name per module: its last component, numbered on collisions."""
+    taken = set(reserved)
+    aliases = {}
+    for module in sorted(set(modules)):
+        stem = _identifier(module.rsplit(".", 1)[-1])
+        alias = stem
+        n = 2
+        while alias in taken:
+            alias = f"{stem}_{n}"
+            n += 1
+        taken.add(alias)
+        aliases[module] = alias
+    return aliases
+
+
+def _module_import(module: str, alias: str) -> _Import:
+    if "." in module:
+        package, name = module.rsplit(".", 1)
+        return _Import(package, name, alias)
+    return _Import(module, None, alias)
+
+
+def render_component(
+    component: Component, modules: GeneratedModules
+) -> Tuple[GeneratedFile, ...]:
+    """The adapter module and the typed clients module for one component."""
+    if not component.handlers:
+        raise RenderError(f"component {component.name} has no handlers")
+    names = _client_names(component)
+    handler_modules = sorted({h.module for h in component.handlers})
+
+    # Adapter: the handler modules under short names, the serde helpers, `definition`.
+    adapter_imports = list(_SERDE_IMPORTS)
+    options = _options(component)
+    if any("timedelta(" in value for value in options):
+        adapter_imports.append(_Import("datetime", "timedelta", "timedelta"))
+    aliases = _module_aliases(
+        handler_modules, [i.local for i in adapter_imports] + list(_SERDE_NAMES) + ["definition"]
+    )
+    adapter_imports_user = [_module_import(m, a) for m, a in aliases.items()]
+
+    # Client: user type names, renamed where they collide; implementation types type-only.
+    method_names = {h.name: _method_name(component, h) for h in component.handlers}
+    serde_variables = [
+        f"_{method_names[h.name].strip('_')}_{part}"
+        for h in component.handlers
+        for part in ("request", "response")
+    ]
+    namespace = _Namespace(
+        list(_CLIENT_NAMES) + list(names.values()) + serde_variables, _CLIENT_IMPORTS
+    )
+    runtime_imports: List[_Import] = []
+    type_only_imports: List[_Import] = []
+
+    def client_serde(ref: TypeRef, handler: Handler, variable: str) -> _SerdeView:
+        renames = {}
+        for name in ref.names:
+            for imp in _user_imports(name, ref.source):
+                local = namespace.bind(imp)
+                renamed = _Import(imp.module, imp.attribute, local)
+                (type_only_imports if name.from_handler_module else runtime_imports).append(
+                    renamed
+                )
+                renames[name.local] = local
+        annotation = rename_names(ref.source, renames)
+        if any(name.from_handler_module for name in ref.names):
+            # Resolved on first use, in the implementation module, as the decorator would.
+            return _SerdeView(variable, annotation, ref.source, py_str(handler.module))
+        return _SerdeView(variable, annotation, annotation, "__name__")
+
+    view = _ComponentView(
+        name=component.name,
+        kind_word=_KIND_WORDS[component.kind],
+        sdk_class=_SDK_CLASSES[component.kind],
+        keyed=component.kind is not ComponentKind.SERVICE,
+        is_workflow=component.kind is ComponentKind.WORKFLOW,
+        description=_component_description(component),
+        options_args=options,
+    )
+    for handler in component.handlers:
+        method = method_names[handler.name]
+        stem = method.strip("_")
+        request = (
+            None
+            if handler.request is None
+            else client_serde(handler.request, handler, f"_{stem}_request")
+        )
+        response = client_serde(handler.response, handler, f"_{stem}_response")
+        module_arg = py_str(handler.module)
+        adapter_args: List[Union[str, Call]] = [f"name={py_str(handler.name)}"]
+        if handler.kind in (HandlerKind.EXCLUSIVE, HandlerKind.SHARED):
+            adapter_args.append(f"kind={py_str(handler.kind.value)}")
+        if handler.request is not None:
+            adapter_args.append(
+                Call("input_serde=_JsonSerde(", (py_str(handler.request.source), module_arg))
+            )
+        adapter_args.append(
+            Call("output_serde=_JsonSerde(", (py_str(handler.response.source), module_arg))
+        )
+        hv = _HandlerView(
+            name=handler.name,
+            method=method,
+            function=f"{aliases[handler.module]}.{handler.name}",
+            kind=handler.kind,
+            doc=_handler_doc(handler),
+            request=request,
+            response=response,
+            adapter_args=adapter_args,
+        )
+        view.handlers.append(hv)
+        if handler.kind is HandlerKind.WORKFLOW_MAIN:
+            view.main = hv
+    if view.is_workflow and view.main is None:
+        raise RenderError(f"workflow {component.name} has no main handler (WorkflowContext)")
+
+    header = _header("restate_service", (s.path for s in component.sources))
+    adapter = _render(
+        "adapter.py.j2",
+        header=header,
+        c=view,
+        handler_modules=handler_modules,
+        imports=_import_block(_sections(adapter_imports, adapter_imports_user)),
+    )
+    sorted_runtime = sorted(set(runtime_imports), key=_Import.sort_key)
+    type_only = sorted(set(type_only_imports) - set(runtime_imports), key=_Import.sort_key)
+    client = _render(
+        "client.py.j2",
+        header=header,
+        c=view,
+        n=names,
+        imports=_import_block(_sections(_CLIENT_IMPORTS, sorted_runtime)),
+        type_only_imports=_import_lines(type_only, indent="    "),
+    )
+    return (
+        GeneratedFile(path=_module_path(modules.adapter), content=adapter),
+        GeneratedFile(path=_module_path(modules.client), content=client),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Deployment
+
+_DEPLOYMENT_IMPORTS = (
+    _Import("typing", "Any", "Any"),
+    _Import("typing", "Literal", "Literal"),
+    _Import("restate", None, "restate"),
+)
+_DEPLOYMENT_NAMES = ("services", "objects", "workflows", "app", "make_app", "__all__")
+
+
+@dataclass(frozen=True)
+class _DeployedView:
+    name: str
+    kind: ComponentKind
+    definition: str  # `alias.definition`
+
+
+def render_deployment(
+    module: str, components: Sequence[Tuple[Component, GeneratedModules]]
+) -> GeneratedFile:
+    """One module serving `components`: registries, re-exported clients, the ASGI app."""
+    by_name: Dict[str, Tuple[Component, GeneratedModules]] = {}
+    for component, modules in components:
+        if component.name in by_name:
+            raise RenderError(
+                f"two components are named {component.name} ({by_name[component.name][1].adapter}"
+                f" and {modules.adapter}); Restate component names must be unique."
+            )
+        by_name[component.name] = (component, modules)
+    ordered = [by_name[name] for name in sorted(by_name)]
+
+    client_classes = sorted(
+        name for component, _ in ordered for name in _client_names(component).values()
+    )
+    reserved = [i.local for i in _DEPLOYMENT_IMPORTS] + list(_DEPLOYMENT_NAMES) + client_classes
+    aliases = _module_aliases((m.adapter for _, m in ordered), reserved)
+    imports = [_module_import(m, a) for m, a in aliases.items()]
+    for component, modules in ordered:
+        for cls in _client_names(component).values():
+            imports.append(_Import(modules.client, cls, cls))
+
+    deployed = [
+        _DeployedView(c.name, c.kind, f"{aliases[m.adapter]}.definition") for c, m in ordered
+    ]
+    content = _render(
+        "deployment.py.j2",
+        header=_header("restate_deployment", (s.path for c, _ in ordered for s in c.sources)),
+        imports=_import_block(_sections(_DEPLOYMENT_IMPORTS, imports)),
+        services=[d for d in deployed if d.kind is ComponentKind.SERVICE],
+        objects=[d for d in deployed if d.kind is ComponentKind.VIRTUAL_OBJECT],
+        workflows=[d for d in deployed if d.kind is ComponentKind.WORKFLOW],
+        client_classes=client_classes,
+    )
+    return GeneratedFile(path=_module_path(module), content=content)
