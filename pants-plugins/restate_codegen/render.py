@@ -243,7 +243,7 @@ def rename_names(source: str, renames: Dict[str, str]) -> str:
 
 
 def py_str(text: str) -> str:
-    """A Python string literal as ruff formats it: double quotes unless single need fewer escapes."""
+    """A Python string literal as ruff writes it: double quotes unless single need fewer escapes."""
     quote = "'" if text.count('"') > text.count("'") else '"'
     out = []
     for ch in text:
@@ -614,9 +614,7 @@ def _module_import(module: str, alias: str) -> _Import:
     return _Import(module, None, alias)
 
 
-def render_component(
-    component: Component, modules: GeneratedModules
-) -> Tuple[GeneratedFile, ...]:
+def render_component(component: Component, modules: GeneratedModules) -> Tuple[GeneratedFile, ...]:
     """The adapter module and the typed clients module for one component."""
     if not component.handlers:
         raise RenderError(f"component {component.name} has no handlers")
@@ -652,9 +650,7 @@ def render_component(
             for imp in _user_imports(name, ref.source):
                 local = namespace.bind(imp)
                 renamed = _Import(imp.module, imp.attribute, local)
-                (type_only_imports if name.from_handler_module else runtime_imports).append(
-                    renamed
-                )
+                (type_only_imports if name.from_handler_module else runtime_imports).append(renamed)
                 renames[name.local] = local
         annotation = rename_names(ref.source, renames)
         if any(name.from_handler_module for name in ref.names):
