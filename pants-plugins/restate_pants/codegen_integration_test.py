@@ -1,0 +1,366 @@
+"""RuleRunner tests: the real rules of this backend on files written by the tests."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import pytest
+from pants.backend.python import target_types_rules
+from pants.backend.python.dependency_inference import rules as python_dependency_inference
+from pants.backend.python.dependency_inference.rules import (
+    InferPythonImportDependencies,
+    PythonImportDependenciesInferenceFieldSet,
+)
+from pants.backend.python.target_types import (
+    PythonRequirementTarget,
+    PythonSourcesGeneratorTarget,
+    PythonSourceTarget,
+)
+from pants.core.goals.tailor import PutativeTarget, PutativeTargets
+from pants.core.util_rules import source_files, stripped_source_files
+from pants.engine.addresses import Address
+from pants.engine.fs import Digest, DigestContents
+from pants.engine.internals.scheduler import ExecutionError
+from pants.engine.rules import QueryRule
+from pants.engine.target import (
+    GeneratedSources,
+    HydratedSources,
+    HydrateSourcesRequest,
+    InferredDependencies,
+)
+from pants.testutil.rule_runner import RuleRunner
+
+from restate_pants import register
+from restate_pants.codegen import (
+    GeneratePythonFromRestateDeploymentRequest,
+    GeneratePythonFromRestateServiceRequest,
+)
+from restate_pants.dependency_inference import (
+    InferRestateDeploymentDependencies,
+    InferRestateServiceDependencies,
+    RestateDeploymentInferenceFieldSet,
+    RestateServiceInferenceFieldSet,
+)
+from restate_pants.tailor import PutativeRestateServiceTargetsRequest
+from restate_pants.target_types import (
+    RestateDeploymentSourcesField,
+    RestateDeploymentTarget,
+    RestateServiceSourcesField,
+    RestateServiceTarget,
+)
+
+USER_HANDLERS = dedent(
+    '''\
+    """Users, one object per e-mail address."""
+
+    from restate import ObjectContext, ObjectSharedContext
+
+    from app.users.models import Profile
+
+
+    async def write(ctx: ObjectContext, profile: Profile) -> None:
+        """Stores the profile."""
+        ctx.set("profile", profile.model_dump())
+
+
+    async def read(ctx: ObjectSharedContext) -> Profile | None:
+        data = await ctx.get("profile")
+        return Profile(**data) if data else None
+    '''
+)
+
+MODELS = dedent(
+    """\
+    from pydantic import BaseModel
+
+
+    class Profile(BaseModel):
+        email: str
+    """
+)
+
+EMAIL_HANDLERS = dedent(
+    """\
+    from restate import Context
+
+
+    async def send_email(ctx: Context, to: str) -> bool:
+        return True
+    """
+)
+
+THIRD_PARTY = dedent(
+    """\
+    python_requirement(name="restate-sdk", requirements=["restate-sdk==1.3.0"],
+        modules=["restate"])
+    python_requirement(name="pydantic", requirements=["pydantic==2.14.3"])
+    python_requirement(name="httpx", requirements=["httpx==0.28.1"])
+    """
+)
+
+
+@pytest.fixture
+def rule_runner() -> RuleRunner:
+    runner = RuleRunner(
+        rules=[
+            *register.rules(),
+            *target_types_rules.rules(),
+            *python_dependency_inference.rules(),
+            *source_files.rules(),
+            *stripped_source_files.rules(),
+            QueryRule(HydratedSources, [HydrateSourcesRequest]),
+            QueryRule(GeneratedSources, [GeneratePythonFromRestateServiceRequest]),
+            QueryRule(GeneratedSources, [GeneratePythonFromRestateDeploymentRequest]),
+            QueryRule(InferredDependencies, [InferRestateServiceDependencies]),
+            QueryRule(InferredDependencies, [InferRestateDeploymentDependencies]),
+            QueryRule(InferredDependencies, [InferPythonImportDependencies]),
+            QueryRule(PutativeTargets, [PutativeRestateServiceTargetsRequest]),
+            QueryRule(DigestContents, [Digest]),
+        ],
+        target_types=[
+            PythonSourcesGeneratorTarget,
+            PythonSourceTarget,
+            PythonRequirementTarget,
+            RestateServiceTarget,
+            RestateDeploymentTarget,
+        ],
+    )
+    runner.set_options(
+        ["--source-root-patterns=['src/python']", "--python-infer-use-rust-parser"],
+        env_inherit={"PATH", "HOME", "PYENV_ROOT"},
+    )
+    return runner
+
+
+def write_sample(rule_runner: RuleRunner, *, user_handlers: str = USER_HANDLERS) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/users/models.py": MODELS,
+            "src/python/app/users/handlers.py": user_handlers,
+            "src/python/app/users/BUILD": dedent(
+                """\
+                python_sources()
+                restate_service(name="user", sources=["handlers.py"], inactivity_timeout=30)
+                """
+            ),
+            "src/python/app/mail/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/mail/BUILD": dedent(
+                """\
+                python_sources()
+                restate_service(name="email", sources=["handlers.py"])
+                """
+            ),
+            "src/python/app/BUILD": dedent(
+                """\
+                restate_deployment(
+                    name="deployment", services=["app/users:user", "app/mail:email"]
+                )
+                """
+            ).replace("app/", "src/python/app/"),
+        }
+    )
+
+
+def generate(rule_runner: RuleRunner, address: Address) -> dict[str, str]:
+    target = rule_runner.get_target(address)
+    if target.has_field(RestateServiceSourcesField):
+        hydrated = rule_runner.request(
+            HydratedSources, [HydrateSourcesRequest(target[RestateServiceSourcesField])]
+        )
+        request: object = GeneratePythonFromRestateServiceRequest(hydrated.snapshot, target)
+    else:
+        hydrated = rule_runner.request(
+            HydratedSources, [HydrateSourcesRequest(target[RestateDeploymentSourcesField])]
+        )
+        request = GeneratePythonFromRestateDeploymentRequest(hydrated.snapshot, target)
+    generated = rule_runner.request(GeneratedSources, [request])
+    contents = rule_runner.request(DigestContents, [generated.snapshot.digest])
+    return {f.path: f.content.decode() for f in contents}
+
+
+def test_service_codegen_writes_adapter_and_client_under_the_source_root(
+    rule_runner: RuleRunner,
+) -> None:
+    write_sample(rule_runner)
+    files = generate(rule_runner, Address("src/python/app/users", target_name="user"))
+    assert sorted(files) == [
+        "src/python/app/users/user_restate.py",
+        "src/python/app/users/user_restate_client.py",
+    ]
+    adapter = files["src/python/app/users/user_restate.py"]
+    assert "restate.VirtualObject(" in adapter or "VirtualObject(" in adapter
+    assert '"User"' in adapter
+    assert "app.users.handlers" in adapter
+    assert "src/python/app/users/handlers.py" in adapter.splitlines()[0] + adapter[:400]
+    client = files["src/python/app/users/user_restate_client.py"]
+    # The client never imports the implementation at import time.
+    top_level_imports = [
+        line for line in client.splitlines() if line.startswith(("import ", "from "))
+    ]
+    assert not any("app.users.handlers" in line for line in top_level_imports)
+
+
+def test_codegen_is_deterministic(rule_runner: RuleRunner) -> None:
+    write_sample(rule_runner)
+    address = Address("src/python/app/users", target_name="user")
+    assert generate(rule_runner, address) == generate(rule_runner, address)
+
+
+def test_service_name_derived_from_target_name(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/mgr/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/mgr/BUILD": "python_sources()\nrestate_service(name='user_manager')",
+        }
+    )
+    files = generate(rule_runner, Address("src/python/app/mgr", target_name="user_manager"))
+    assert '"UserManager"' in files["src/python/app/mgr/user_manager_restate.py"]
+
+
+def test_diagnostics_become_an_error_naming_target_and_location(rule_runner: RuleRunner) -> None:
+    broken = USER_HANDLERS.replace("async def write", "def write")
+    write_sample(rule_runner, user_handlers=broken)
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app/users", target_name="user"))
+    message = str(error.value)
+    assert "src/python/app/users:user" in message
+    assert "src/python/app/users/handlers.py:8:" in message
+
+
+def test_deployment_module_registers_every_service(rule_runner: RuleRunner) -> None:
+    write_sample(rule_runner)
+    files = generate(rule_runner, Address("src/python/app", target_name="deployment"))
+    assert list(files) == ["src/python/app/deployment.py"]
+    deployment = files["src/python/app/deployment.py"]
+    for module in ("app.users.user_restate", "app.mail.email_restate_client"):
+        assert module in deployment
+    assert "def make_app" in deployment or "app = " in deployment
+
+
+def test_deployment_rejects_duplicate_component_names(rule_runner: RuleRunner) -> None:
+    write_sample(rule_runner)
+    rule_runner.write_files(
+        {
+            "src/python/app/mail/BUILD": dedent(
+                """\
+                python_sources()
+                restate_service(name="email", sources=["handlers.py"], service_name="User")
+                """
+            )
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app", target_name="deployment"))
+    message = str(error.value)
+    assert "two components named 'User'" in message
+    assert "src/python/app/mail:email" in message and "src/python/app/users:user" in message
+
+
+def test_deployment_rejects_a_service_that_is_not_a_restate_service(
+    rule_runner: RuleRunner,
+) -> None:
+    write_sample(rule_runner)
+    rule_runner.write_files(
+        {"src/python/app/BUILD": "restate_deployment(name='deployment', services=['3rdparty:httpx'])"}
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app", target_name="deployment"))
+    assert "not a `restate_service`" in str(error.value)
+
+
+def test_service_infers_its_handler_modules_and_runtime_libraries(
+    rule_runner: RuleRunner,
+) -> None:
+    write_sample(rule_runner)
+    target = rule_runner.get_target(Address("src/python/app/users", target_name="user"))
+    inferred = rule_runner.request(
+        InferredDependencies,
+        [InferRestateServiceDependencies(RestateServiceInferenceFieldSet.create(target))],
+    )
+    assert set(inferred.include) == {
+        Address("src/python/app/users", relative_file_path="handlers.py"),
+        Address("3rdparty", target_name="restate-sdk"),
+        Address("3rdparty", target_name="pydantic"),
+        Address("3rdparty", target_name="httpx"),
+    }
+
+
+def test_unowned_handler_modules_are_an_error(rule_runner: RuleRunner) -> None:
+    write_sample(rule_runner)
+    rule_runner.write_files(
+        {"src/python/app/mail/BUILD": "restate_service(name='email', sources=['handlers.py'])"}
+    )
+    target = rule_runner.get_target(Address("src/python/app/mail", target_name="email"))
+    with pytest.raises(ExecutionError) as error:
+        rule_runner.request(
+            InferredDependencies,
+            [InferRestateServiceDependencies(RestateServiceInferenceFieldSet.create(target))],
+        )
+    assert "not owned by a `python_sources` target" in str(error.value)
+
+
+def test_deployment_infers_its_services(rule_runner: RuleRunner) -> None:
+    write_sample(rule_runner)
+    target = rule_runner.get_target(Address("src/python/app", target_name="deployment"))
+    inferred = rule_runner.request(
+        InferredDependencies,
+        [InferRestateDeploymentDependencies(RestateDeploymentInferenceFieldSet.create(target))],
+    )
+    assert {
+        Address("src/python/app/users", target_name="user"),
+        Address("src/python/app/mail", target_name="email"),
+    } <= set(inferred.include)
+
+
+def test_importing_a_generated_module_infers_the_target_that_generates_it(
+    rule_runner: RuleRunner,
+) -> None:
+    write_sample(rule_runner)
+    rule_runner.write_files(
+        {
+            "src/python/app/caller/main.py": dedent(
+                """\
+                from app.users.user_restate_client import UserIngressClient
+                import app.deployment
+                """
+            ),
+            "src/python/app/caller/BUILD": "python_sources()",
+        }
+    )
+    target = rule_runner.get_target(Address("src/python/app/caller", relative_file_path="main.py"))
+    inferred = rule_runner.request(
+        InferredDependencies,
+        [InferPythonImportDependencies(PythonImportDependenciesInferenceFieldSet.create(target))],
+    )
+    assert Address("src/python/app/users", target_name="user") in inferred.include
+    assert Address("src/python/app", target_name="deployment") in inferred.include
+
+
+def test_tailor_proposes_a_target_per_handler_module_not_yet_owned(
+    rule_runner: RuleRunner,
+) -> None:
+    write_sample(rule_runner)
+    rule_runner.write_files(
+        {
+            "src/python/app/billing/invoices.py": EMAIL_HANDLERS.replace("send_email", "bill"),
+            "src/python/app/billing/util.py": "def helper() -> int:\n    return 1\n",
+            "src/python/app/billing/BUILD": "python_sources()",
+        }
+    )
+    putative = rule_runner.request(
+        PutativeTargets,
+        [PutativeRestateServiceTargetsRequest(("src/python/app/billing", "src/python/app/users"))],
+    )
+    assert putative == PutativeTargets(
+        [
+            PutativeTarget.for_target_type(
+                RestateServiceTarget,
+                path="src/python/app/billing",
+                name="invoices",
+                triggering_sources=["invoices.py"],
+                kwargs={"sources": ("invoices.py",)},
+            )
+        ]
+    )
