@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -314,37 +315,64 @@ async def serve_app(
         app_log.close()
 
 
+def _on_signals(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
+    """Calls `callback` on SIGINT and SIGTERM while `loop` runs.
+
+    restate-sdk 1.3.0's ASGI app takes over the loop's SIGTERM handler on its first request
+    (`loop.add_signal_handler` keeps one handler per signal), which silently disables hypercorn's
+    own: plain `hypercorn.asyncio.serve(restate_app, config)` never stops on SIGTERM. The SDK
+    offers `restate.server.install_shutdown_hook` so several parties can share the signal; use it
+    when present.
+    """
+    try:
+        from restate.server import install_shutdown_hook
+    except ImportError:  # another SDK version: plain asyncio handlers
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, callback)
+        return
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        install_shutdown_hook(loop, callback, signum)
+
+
 def run_app(
     app: AsgiApp,
     *,
     host: str = LOOPBACK,
     port: int = 9080,
     on_ready: Callable[[ServedApp], None] | None = None,
+    graceful_timeout: float = 5.0,
 ) -> None:
-    """Serves `app` in the foreground until SIGINT / SIGTERM (hypercorn's own handlers).
+    """Serves `app` in the foreground (main thread) until SIGINT / SIGTERM, then shuts down
+    gracefully. Hypercorn logs to stderr.
 
     `on_ready` runs once the port accepts connections, from a helper thread; it may block
     (e.g. register the deployment with the sync `AdminClient`), since the app is served by the
-    main thread's loop meanwhile.
+    main thread's loop meanwhile. If it raises, the server stops and the exception propagates.
     """
     sock = bind_listen_socket(host, port)
     port = int(sock.getsockname()[1])
-    config = hypercorn_config(bind=f"fd://{sock.detach()}")
+    config = hypercorn_config(bind=f"fd://{sock.detach()}", graceful_timeout=graceful_timeout)
     config.errorlog = "-"
 
     async def main() -> None:
-        server = asyncio.create_task(serve(app, config, mode="asgi"))
+        stop = asyncio.Event()
+        _on_signals(asyncio.get_running_loop(), stop.set)
+        server = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait, mode="asgi"))
         if on_ready is not None:
             while not await asyncio.to_thread(port_accepts_connections, host, port):
                 if server.done():
                     break
                 await asyncio.sleep(0.02)
             if not server.done():
-                await asyncio.to_thread(on_ready, ServedApp(host, port, "h2c"))
+                try:
+                    await asyncio.to_thread(on_ready, ServedApp(host, port, "h2c"))
+                except BaseException:
+                    stop.set()
+                    await server
+                    raise
         await server
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main())
+    asyncio.run(main())
 
 
 @contextlib.contextmanager
