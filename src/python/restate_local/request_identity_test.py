@@ -1,0 +1,82 @@
+"""Request identity end to end: restate-server signs with a private key given through
+`ServerOptions.request_identity_private_key`; the app only accepts signed requests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import restate
+from restate import Context
+
+from restate_local.errors import DeploymentRegistrationError, RestateServerBinaryNotFound
+from restate_local.harness import RestateTestEnvironment
+from restate_local.server_binary import find_server_binary
+from restate_local.server_config import ServerOptions
+
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+svc = restate.Service("Secure")
+
+
+@svc.handler()
+async def ping(ctx: Context) -> str:
+    return "pong"
+
+
+def base58(data: bytes) -> str:
+    number = int.from_bytes(data, "big")
+    out = ""
+    while number:
+        number, digit = divmod(number, 58)
+        out = B58[digit] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+@pytest.fixture(scope="module")
+def key_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make an ed25519 key")
+    try:
+        find_server_binary()
+    except RestateServerBinaryNotFound as e:
+        pytest.skip(str(e))
+    private = tmp_path_factory.mktemp("identity") / "private.pem"
+    subprocess.run(
+        ["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(private)], check=True
+    )
+    der = subprocess.run(
+        ["openssl", "pkey", "-in", str(private), "-pubout", "-outform", "DER"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    return private, "publickeyv1_" + base58(der[-32:])
+
+
+@pytest.fixture(scope="module")
+def secure_env(key_pair: tuple[Path, str]) -> Iterator[RestateTestEnvironment]:
+    private, public = key_pair
+    app = restate.app([svc], identity_keys=[public])
+    options = ServerOptions(num_partitions=1, request_identity_private_key=private)
+    with RestateTestEnvironment(app, server_options=options) as env:
+        yield env
+
+
+def test_signed_calls_go_through(secure_env: RestateTestEnvironment) -> None:
+    assert secure_env.call("Secure/ping") == "pong"
+
+
+def test_unsigned_requests_are_refused_by_the_app(secure_env: RestateTestEnvironment) -> None:
+    with httpx.Client(http1=False, http2=True) as h2c:
+        assert h2c.get(f"{secure_env.app_url}/discover").status_code == 401
+
+
+def test_a_server_without_the_key_cannot_register(key_pair: tuple[Path, str]) -> None:
+    _, public = key_pair
+    app = restate.app([svc], identity_keys=[public])
+    with pytest.raises(DeploymentRegistrationError, match="401"):
+        RestateTestEnvironment(app).start()
