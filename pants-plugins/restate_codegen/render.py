@@ -272,8 +272,10 @@ def docstring(text: str, indent: str = "") -> str:
         lines.pop()
     if not lines:
         return '""" """'
-    if lines[-1].endswith('"'):
-        lines[-1] = lines[-1][:-1] + '\\"'
+    last = lines[-1]
+    backslashes = len(last[:-1]) - len(last[:-1].rstrip("\\"))
+    if last.endswith('"') and backslashes % 2 == 0:  # an unescaped quote before the closing ones
+        lines[-1] = last[:-1] + '\\"'
     if len(lines) == 1:
         return f'"""{lines[0]}"""'
     body = "\n".join(f"{indent}{line}" if line else "" for line in lines[1:])
@@ -713,12 +715,17 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
     )
     sorted_runtime = sorted(set(runtime_imports), key=_Import.sort_key)
     type_only = sorted(set(type_only_imports) - set(runtime_imports), key=_Import.sort_key)
+    client_imports = [
+        i
+        for i in _CLIENT_IMPORTS
+        if (view.keyed or i.local != "quote") and (type_only or i.local != "TYPE_CHECKING")
+    ]
     client = _render(
         "client.py.j2",
         header=header,
         c=view,
         n=names,
-        imports=_import_block(_sections(_CLIENT_IMPORTS, sorted_runtime)),
+        imports=_import_block(_sections(client_imports, sorted_runtime)),
         type_only_imports=_import_lines(type_only, indent="    "),
     )
     return (

@@ -16,8 +16,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar, cast, get_args, get_origin
-from urllib.parse import quote
+from typing import Any, TypeVar, cast, get_args, get_origin
 
 import httpx
 import pydantic

@@ -17,7 +17,6 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast, get_args, get_origin
-from urllib.parse import quote
 
 import httpx
 import pydantic

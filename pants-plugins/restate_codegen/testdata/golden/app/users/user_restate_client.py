@@ -16,7 +16,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Optional, TypeVar, cast, get_args, get_origin
+from typing import Any, Optional, TypeVar, cast, get_args, get_origin
 from urllib.parse import quote
 
 import httpx
