@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,7 +38,12 @@ with RestateServer(ServerOptions(num_partitions=1)) as server:
     def on_ready(served):
         with AdminClient(server.admin_url) as admin:
             admin.register_deployment(served.url)
-        print(json.dumps({"ingress": server.ingress_url, "server_pid": server.pid}), flush=True)
+        info = {
+            "ingress": server.ingress_url,
+            "server_pid": server.pid,
+            "work_dir": str(server.base_dir.parent),
+        }
+        print(json.dumps(info), flush=True)
 
     run_app(restate.app([svc]), port=0, on_ready=on_ready)
 print("stopped cleanly", flush=True)
@@ -105,3 +111,5 @@ def test_server_dies_with_a_killed_parent(
     while _alive(server_pid):
         assert time.monotonic() < deadline, "restate-server outlived its killed parent"
         time.sleep(0.1)
+    # nobody was left to remove the temporary directory
+    shutil.rmtree(str(info["work_dir"]), ignore_errors=True)
