@@ -118,8 +118,7 @@ async def _snapshot_of(files: Sequence[GeneratedFile], source_root: str) -> Snap
     digest = await Get(
         Digest,
         CreateDigest(
-            FileContent(os.path.join(source_root, f.path), f.content.encode("utf-8"))
-            for f in files
+            FileContent(os.path.join(source_root, f.path), f.content.encode("utf-8")) for f in files
         ),
     )
     return await Get(Snapshot, Digest, digest)

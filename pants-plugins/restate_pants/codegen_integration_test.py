@@ -263,7 +263,9 @@ def test_deployment_rejects_a_service_that_is_not_a_restate_service(
 ) -> None:
     write_sample(rule_runner)
     rule_runner.write_files(
-        {"src/python/app/BUILD": "restate_deployment(name='deployment', services=['3rdparty:httpx'])"}
+        {
+            "src/python/app/BUILD": "restate_deployment(name='deployment', services=['3rdparty:httpx'])"
+        }
     )
     with pytest.raises(ExecutionError) as error:
         generate(rule_runner, Address("src/python/app", target_name="deployment"))

@@ -41,7 +41,10 @@ GENERATED_CODE_RUNTIME_LIBRARIES = (
 
 
 def runtime_libraries(
-    address: Address, resolve: str, python_setup: PythonSetup, mapping: ThirdPartyPythonModuleMapping
+    address: Address,
+    resolve: str,
+    python_setup: PythonSetup,
+    mapping: ThirdPartyPythonModuleMapping,
 ) -> list[Address]:
     return [
         find_python_runtime_library_or_raise_error(
