@@ -1,0 +1,180 @@
+"""The user mistakes that analysis reports: one function per kind of mistake."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from restate_codegen.model import Diagnostic, SourceLocation
+
+_EXAMPLE = "`async def greet(ctx: restate.Context, req: str) -> str`"
+_SDK_EVALUATES = (
+    "the Restate SDK evaluates handler annotations at runtime when it binds the handler"
+)
+
+
+def syntax_error(location: SourceLocation, detail: str) -> Diagnostic:
+    return Diagnostic(
+        location, f"syntax error: {detail}", "fix the syntax error; the module must parse as Python"
+    )
+
+
+def too_deeply_nested(location: SourceLocation) -> Diagnostic:
+    return Diagnostic(
+        location,
+        "the module is too deeply nested to analyse",
+        "simplify the deeply nested expressions in this module",
+    )
+
+
+def invalid_component_name(location: SourceLocation, name: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"invalid component name {name!r}: it must be a Python identifier made of ASCII letters, "
+        "digits and underscores, not starting with a digit and not a keyword",
+        "give the target a name such as `UserManager`",
+    )
+
+
+def invalid_handler_name(location: SourceLocation, name: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"invalid handler name {name!r}: Restate handler names must match [A-Za-z_][A-Za-z0-9_]*",
+        "rename the function using ASCII letters, digits and underscores only",
+    )
+
+
+def reserved_handler_name(location: SourceLocation, name: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"handler name {name!r} clashes with a method of the generated clients",
+        f"rename the function `{name}`",
+    )
+
+
+def no_handlers(location: SourceLocation) -> Diagnostic:
+    return Diagnostic(
+        location,
+        "no Restate handlers found: no public top-level `async def` has a first parameter "
+        "annotated with a Restate context type",
+        f"annotate the first parameter with a restate context type, e.g. {_EXAMPLE}",
+    )
+
+
+def sync_handler(location: SourceLocation, name: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"handler `{name}` is a plain `def`, but Restate handlers must be coroutines",
+        f"write `async def {name}(...)`, or rename it `_{name}` if it is a helper, not a handler",
+    )
+
+
+def mixed_kinds(
+    location: SourceLocation, first: str, first_kind: str, other: str, other_kind: str
+) -> Diagnostic:
+    """`first` and `other` read like "`greet` (Context)"."""
+    return Diagnostic(
+        location,
+        f"handlers of more than one component kind in one target: {first} makes it a "
+        f"{first_kind}, but {other} belongs to a {other_kind}",
+        "one target is one component: move these handlers to separate targets, or change the "
+        "context annotations so that they agree",
+    )
+
+
+def no_workflow_main(location: SourceLocation, component: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"workflow {component!r} has no main handler (a handler whose context is WorkflowContext)",
+        "annotate the context of exactly one handler with `restate.WorkflowContext`; the others "
+        "take `restate.WorkflowSharedContext`",
+    )
+
+
+def several_workflow_mains(location: SourceLocation, name: str, first: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"workflow has more than one main handler: `{name}` and `{first}` both take a "
+        "WorkflowContext",
+        "keep `restate.WorkflowContext` on the one run handler and use "
+        "`restate.WorkflowSharedContext` for the others",
+    )
+
+
+def duplicate_handler(location: SourceLocation, name: str, first: SourceLocation) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"duplicate handler name `{name}`: already defined at {first}",
+        "handler names must be unique within a component; rename one of them",
+    )
+
+
+def bad_parameter(location: SourceLocation, handler: str, problem: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"handler `{handler}` {problem}",
+        f"a handler takes `(ctx)` or `(ctx, req: RequestType)`, e.g. {_EXAMPLE}",
+    )
+
+
+def missing_request_annotation(location: SourceLocation, handler: str, param: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"the request parameter `{param}` of handler `{handler}` has no type annotation",
+        f"annotate it with the request type, e.g. `{param}: str` or a pydantic model",
+    )
+
+
+def request_default(location: SourceLocation, handler: str, param: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"parameter `{param}` of handler `{handler}` has a default value, but Restate always "
+        "passes it",
+        "remove the default; use `Optional[...]` in the annotation for an optional request",
+    )
+
+
+def missing_return_annotation(location: SourceLocation, handler: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"handler `{handler}` returns a value but has no return annotation",
+        "annotate the return type (`-> ResponseType`) so the response can be serialized and typed",
+    )
+
+
+def type_checking_only(location: SourceLocation, name: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"`{name}` is only imported under `if TYPE_CHECKING:`",
+        f"import it unconditionally: {_SDK_EVALUATES}",
+    )
+
+
+def undefined_name(location: SourceLocation, name: str, star_imports: Sequence[str]) -> Diagnostic:
+    if star_imports:
+        star = ", ".join(f"`from {module} import *`" for module in star_imports)
+        return Diagnostic(
+            location,
+            f"cannot tell where `{name}` comes from (the module uses {star})",
+            f"import `{name}` explicitly by name",
+        )
+    return Diagnostic(
+        location,
+        f"undefined name `{name}`: it is not imported, not defined in the module, not a builtin",
+        f"import `{name}` or define it in this module",
+    )
+
+
+def relative_import_out_of_package(location: SourceLocation, name: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"`{name}` comes from a relative import that goes beyond the top-level package",
+        "fix the relative import, or import the module by its absolute name",
+    )
+
+
+def bad_string_annotation(location: SourceLocation, text: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"the string annotation {text!r} is not a valid Python expression",
+        f"fix the annotation; {_SDK_EVALUATES}",
+    )
