@@ -74,8 +74,8 @@ class ImportedName:
     `from app.models import SignupRequest as SR` gives
     ImportedName(local="SR", module="app.models", attribute="SignupRequest");
     `import app.models as m` gives ImportedName(local="m", module="app.models", attribute=None);
-    `import app.models` gives ImportedName(local="app", module="app", attribute=None)
-    (the annotation then reads `app.models.X`, and importing `app.models` binds `app`).
+    `import app.models` gives ImportedName(local="app", module="app.models", attribute=None)
+    (the annotation then reads `app.models.X`, and `import app.models` binds `app`).
     Names defined in the handler module itself have module = that module.
     Builtins (`int`, `str`, `list`, `None`, ...) are not recorded.
     """
