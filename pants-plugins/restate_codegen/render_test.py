@@ -182,7 +182,16 @@ def _ruff() -> Optional[str]:
     if found:
         return found
     candidate = Path(sys.executable).parent / "ruff"
-    return str(candidate) if candidate.exists() else None
+    if candidate.exists():
+        return str(candidate)
+    try:  # Under Pants the ruff wheel is on sys.path but its binary is not on PATH.
+        from ruff.__main__ import find_ruff_bin
+    except ImportError:
+        return None
+    try:
+        return os.fsdecode(find_ruff_bin())
+    except FileNotFoundError:
+        return None
 
 
 @pytest.mark.parametrize("line_length", [88, 100])
