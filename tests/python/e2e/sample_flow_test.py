@@ -194,3 +194,48 @@ def test_sample_rejects_an_invalid_email_terminally(
         f"WHERE id = '{response.headers['x-restate-id']}'"
     )
     assert [(r["status"], r["completion_result"]) for r in rows] == [("completed", "failure")]
+
+
+def test_workflow_submitted_directly_fails_terminally_for_another_address(
+    restate_env_factory: EnvFactory, sample_apps: dict[str, AsgiApp], outbox_path: Path, email: str
+) -> None:
+    env = restate_env_factory(sample_apps["h2c"], label="sample app, h2c")
+
+    async def body(http: httpx.AsyncClient) -> tuple[str, restate.HttpError, restate.HttpError]:
+        workflow = UserWorkflowIngressClient(http, email)
+        invocation = await workflow.submit(SignupRequest(email=f"other-{email}"))
+        with pytest.raises(restate.HttpError) as attached:
+            await workflow.attach()
+        with pytest.raises(restate.HttpError) as output:
+            await workflow.output()
+        return invocation, attached.value, output.value
+
+    invocation, attached, output = with_ingress(env, body)
+    assert invocation.startswith("inv_")
+    message = f"the workflow of {email!r} cannot verify {'other-' + email!r}"
+    assert (attached.status_code, attached.message) == (400, message)
+    assert (output.status_code, output.message) == (400, message)
+    assert _emails_to(outbox_path, email) == []
+
+
+def test_seeded_user_is_what_the_app_sees(
+    restate_env_factory: EnvFactory, sample_apps: dict[str, AsgiApp], outbox_path: Path, email: str
+) -> None:
+    env = restate_env_factory(sample_apps["h2c"], label="sample app, h2c")
+    seeded = User(email=email, name="Seeded", email_confirmed=True)
+    env.seed_object_state("User", email, {"user": seeded})
+    other = f"other-{email}"
+
+    async def body(http: httpx.AsyncClient) -> tuple[User | None, User | None, int]:
+        with pytest.raises(restate.HttpError) as twice:
+            await UserManagerIngressClient(http).signup_user(SignupRequest(email=email))
+        return (
+            await UserIngressClient(http, email).read(),
+            await UserIngressClient(http, other).read(),
+            twice.value.status_code,
+        )
+
+    assert with_ingress(env, body) == (seeded, None, 409)
+    assert env.object_state("User", email) == {"user": seeded.model_dump()}
+    assert env.object_state("User", other) == {}
+    assert _emails_to(outbox_path, email) == []
