@@ -23,7 +23,6 @@ from typing import TextIO
 import httpx
 import pydantic
 import restate
-
 from app import outbox
 from app.models import ConfirmEmailRequest, SignupRequest, User, normalize_email
 from app.users.user_manager_restate_client import UserManagerIngressClient
@@ -138,7 +137,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-async def _run(args: argparse.Namespace, ingress_url: str, env: Mapping[str, str], say: Writer) -> None:
+async def _run(
+    args: argparse.Namespace, ingress_url: str, env: Mapping[str, str], say: Writer
+) -> None:
     async with httpx.AsyncClient(base_url=ingress_url, timeout=_TIMEOUT, trust_env=False) as http:
         if args.command == "signup":
             await signup(http, args.email, args.name, say)

@@ -10,9 +10,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from app.models import SECRET_HEADER, EmailMessage
+from pydantic import BaseModel
 
 DATA_DIR_ENV = "APP_DATA_DIR"
 DEFAULT_DATA_DIR = ".app-data"

@@ -22,6 +22,8 @@ from types import FrameType
 from typing import Any, TextIO
 
 import httpx
+from app import deployment, identity
+from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 from restate_local import (
     AdminClient,
     DeploymentRegistrationError,
@@ -35,9 +37,6 @@ from restate_local import (
     run_app,
 )
 from restate_local.ports import bind_listen_socket
-
-from app import deployment, identity
-from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 
 _CHECK_TIMEOUT = 5.0
 _REGISTER_TIMEOUT = 60.0
@@ -128,9 +127,7 @@ def embedded_restate(config: EmbeddedRestate, say: Any) -> Iterator[RestateEndpo
         node_name="app-dev",
     )
     log_path = data_dir / "restate-server.log"
-    server = RestateServer(
-        options, log_path=log_path, startup_timeout=_EMBEDDED_STARTUP_TIMEOUT
-    )
+    server = RestateServer(options, log_path=log_path, startup_timeout=_EMBEDDED_STARTUP_TIMEOUT)
     say(f"Starting the embedded Restate server (data: {data_dir}) ...")
     try:
         server.start()
@@ -284,8 +281,13 @@ def serve(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> in
                 _announce(say, settings, restate, uri, deployment_id)
 
             try:
-                run_app(app, host=settings.host, port=settings.port, on_ready=on_ready,
-                        graceful_timeout=3.0)
+                run_app(
+                    app,
+                    host=settings.host,
+                    port=settings.port,
+                    on_ready=on_ready,
+                    graceful_timeout=3.0,
+                )
             except PortInUseError as e:
                 raise StartupError(f"{e} (APP_PORT)") from None
     except StartupError as e:

@@ -1,21 +1,12 @@
-"""The server's settings, all from environment variables (see README.md, "Configuration").
+"""The server's settings, all from environment variables; README.md ("The sample app:
+configuration") lists them with their defaults. Unset or empty means the default.
 
-| variable | default | meaning |
-| --- | --- | --- |
-| `APP_HOST` | `127.0.0.1` | interface the app listens on |
-| `APP_PORT` | `9080` | port the app listens on (`0`: a free one) |
-| `APP_HTTP` | `h2c` | `h2c`: HTTP/2 cleartext, bidirectional streaming; `http1.1`: request/response |
-| `APP_URL` | `http://<APP_HOST>:<port>` | the URI Restate is told to call the app at |
-| `APP_DATA_DIR` | `.app-data` | the app's own files (the email outbox) |
-| `RESTATE_ADMIN_URL` | unset | an external Restate server's admin API; unset: embedded server |
-| `RESTATE_INGRESS_URL` | admin host, port 8080 | that server's ingress (printed, used by the client) |
-| `RESTATE_IDENTITY_KEYS` | unset | external server: its request-identity public keys |
-| `APP_RESTATE_DATA_DIR` | `.restate-data` | embedded server: data, log and identity key |
-| `APP_RESTATE_INGRESS_PORT` | `8080` | embedded server: ingress port |
-| `APP_RESTATE_ADMIN_PORT` | `9070` | embedded server: admin API port |
-| `APP_RESTATE_NODE_PORT` | `5122` | embedded server: node port |
-| `APP_IDENTITY` | `auto` | embedded server: `auto` / `on` / `off` request identity |
-| `RESTATE_SERVER_BIN` | set by ./pants | embedded server: the restate-server binary |
+- The app: `APP_HOST`, `APP_PORT`, `APP_HTTP` (h2c | http1.1), `APP_URL`, `APP_DATA_DIR`.
+- A running Restate server: `RESTATE_ADMIN_URL` (set: use it), `RESTATE_INGRESS_URL`,
+  `RESTATE_IDENTITY_KEYS`.
+- Otherwise the embedded one: `APP_RESTATE_DATA_DIR`, `APP_RESTATE_INGRESS_PORT`,
+  `APP_RESTATE_ADMIN_PORT`, `APP_RESTATE_NODE_PORT`, `APP_IDENTITY` (auto | on | off), and
+  `RESTATE_SERVER_BIN` (read by restate_local).
 """
 
 from __future__ import annotations
@@ -127,7 +118,9 @@ class Settings:
                 )
             }
             if len(set(ports.values())) != len(ports):
-                raise ConfigError(f"the embedded Restate server needs three distinct ports: {ports}")
+                raise ConfigError(
+                    f"the embedded Restate server needs three distinct ports: {ports}"
+                )
             identity = (get("APP_IDENTITY") or "auto").lower()
             if identity not in ("auto", "on", "off"):
                 raise ConfigError(f"APP_IDENTITY must be auto, on or off, not {identity!r}")
@@ -197,7 +190,9 @@ def _port(name: str, raw: str | None, default: int, *, allow_zero: bool) -> int:
 def _url(name: str, raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{name} must be an http(s) URL such as http://127.0.0.1:9070, not {raw!r}")
+        raise ConfigError(
+            f"{name} must be an http(s) URL such as http://127.0.0.1:9070, not {raw!r}"
+        )
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from restate import ObjectContext, ObjectSharedContext, TerminalError
-
 from app.models import User
+from restate import ObjectContext, ObjectSharedContext, TerminalError
 
 _STATE = "user"
 

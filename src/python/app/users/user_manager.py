@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from restate import Context, TerminalError
-
 from app.models import (
     ConfirmEmailRequest,
     ConfirmEmailResponse,
@@ -13,6 +11,7 @@ from app.models import (
 )
 from app.users.user_restate_client import UserClient
 from app.users.user_workflow_restate_client import UserWorkflowClient
+from restate import Context, TerminalError
 
 
 async def signup_user(ctx: Context, req: SignupRequest) -> SignupResponse:
