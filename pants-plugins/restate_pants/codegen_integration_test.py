@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from textwrap import dedent
 
 import pytest
@@ -263,12 +264,10 @@ def test_deployment_rejects_a_service_that_is_not_a_restate_service(
 ) -> None:
     write_sample(rule_runner)
     rule_runner.write_files(
-        {
-            "src/python/app/BUILD": "restate_deployment(name='deployment', services=['3rdparty:httpx'])"
-        }
+        {"src/python/app/BUILD": "restate_deployment(name='d', services=['3rdparty:httpx'])"}
     )
     with pytest.raises(ExecutionError) as error:
-        generate(rule_runner, Address("src/python/app", target_name="deployment"))
+        generate(rule_runner, Address("src/python/app", target_name="d"))
     assert "not a `restate_service`" in str(error.value)
 
 
@@ -355,14 +354,11 @@ def test_tailor_proposes_a_target_per_handler_module_not_yet_owned(
         PutativeTargets,
         [PutativeRestateServiceTargetsRequest(("src/python/app/billing", "src/python/app/users"))],
     )
-    assert putative == PutativeTargets(
-        [
-            PutativeTarget.for_target_type(
-                RestateServiceTarget,
-                path="src/python/app/billing",
-                name="invoices",
-                triggering_sources=["invoices.py"],
-                kwargs={"sources": ("invoices.py",)},
-            )
-        ]
+    expected = PutativeTarget.for_target_type(
+        RestateServiceTarget,
+        path="src/python/app/billing",
+        name="invoices",
+        triggering_sources=["invoices.py"],
+        kwargs={"sources": ("invoices.py",)},
     )
+    assert putative == PutativeTargets([dataclasses.replace(expected, owned_sources=())])

@@ -6,6 +6,7 @@ what matters is whether some `restate_service` target owns the module.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -56,15 +57,16 @@ async def find_putative_restate_service_targets(
         if not defines_handlers(file.path, file.content.decode("utf-8", errors="replace")):
             continue
         directory, filename = os.path.split(file.path)
-        putative.append(
-            PutativeTarget.for_target_type(
-                RestateServiceTarget,
-                path=directory,
-                name=os.path.splitext(filename)[0],
-                triggering_sources=[filename],
-                kwargs={"sources": (filename,)},
-            )
+        target = PutativeTarget.for_target_type(
+            RestateServiceTarget,
+            path=directory,
+            name=os.path.splitext(filename)[0],
+            triggering_sources=[filename],
+            kwargs={"sources": (filename,)},
         )
+        # The module stays owned by its `python_sources` too; claiming it here would make Pants'
+        # tailor report a conflict with that target.
+        putative.append(dataclasses.replace(target, owned_sources=()))
     return PutativeTargets(putative)
 
 

@@ -21,7 +21,7 @@ from pants.util.strutil import pluralize
 
 class RuffFormatRequest(FmtTargetsRequest):
     field_set_type = RuffFieldSet
-    tool_subsystem = Ruff
+    tool_subsystem = Ruff  # type: ignore[assignment]
     partitioner_type = PartitionerType.DEFAULT_SINGLE_PARTITION
 
     @classproperty

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from pants_e2e import shop
 from pants_e2e.pants_project import PantsProject, PantsResult, machine_lock
 
@@ -202,15 +203,6 @@ def test_tailor_proposes_restate_services_and_export_codegen_writes_dist_codegen
     assert "req: GiftOrder," in orders and "async def cancel(" in orders
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "restate_pants/tailor.py proposes restate_service with owned_sources = its sources, so "
-        "Pants' tailor sees the python_sources owner as a conflict and writes a misleading "
-        "'# NOTE: Sources restricted ... due to conflict with' comment into the BUILD file."
-    ),
-)
 def test_tailor_writes_no_conflict_note(project: PantsProject) -> None:
     project.write(
         {
@@ -220,7 +212,7 @@ def test_tailor_writes_no_conflict_note(project: PantsProject) -> None:
     )
     result = project.run("tailor", "src/python/refunds::")
     if result.returncode != 0:
-        pytest.fail(result.describe())  # not the known bug: fail for real
+        pytest.fail(result.describe())
     build = project.read("src/python/refunds/BUILD")
     assert "restate_service(" in build, build
     assert "# NOTE" not in build, build
