@@ -3,7 +3,8 @@ deployments (tests/python/e2e/kinds, and the sample app in src/python/app).
 
 Every environment a test module starts is timed; the terminal summary reports, per pytest
 session (Pants runs one per test file), the start-up of each environment (server, app,
-registration), its shutdown, and the session's wall time.
+registration), its shutdown, and the session's wall time. Pants shows it with
+`./pants test tests/python/e2e:: --test-output=all` (add `--test-force` to rerun cached tests).
 """
 
 from __future__ import annotations
