@@ -8,6 +8,9 @@ import asyncio
 
 import httpx
 import pytest
+from restate_local.harness import RestateTestEnvironment
+from restate_local.pytest_plugin import EnvFactory
+
 from e2e.kinds.deployment import ApprovalIngressClient, CounterIngressClient, GreeterIngressClient
 from e2e.kinds.models import (
     ApprovalRequest,
@@ -19,8 +22,6 @@ from e2e.kinds.models import (
     Draws,
 )
 from e2e.support import eventually, with_ingress
-from restate_local.harness import RestateTestEnvironment
-from restate_local.pytest_plugin import EnvFactory
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,10 @@ greets the requester through the Greeter's ctx client."""
 
 from __future__ import annotations
 
+from restate import WorkflowContext, WorkflowSharedContext
+
 from e2e.kinds.greeter_restate_client import GreeterClient
 from e2e.kinds.models import ApprovalRequest, ApprovalResult, Decision, Greeting
-from restate import WorkflowContext, WorkflowSharedContext
 
 
 async def run(ctx: WorkflowContext, req: ApprovalRequest) -> ApprovalResult:

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import restate
-from e2e.kinds.models import Deposit
 from restate import ObjectContext, ObjectSharedContext
+
+from e2e.kinds.models import Deposit
 
 
 async def add(ctx: ObjectContext, req: Deposit) -> int:

@@ -8,9 +8,10 @@ from collections import defaultdict
 from datetime import timedelta
 
 import restate
+from restate import Context
+
 from e2e.kinds.counter_restate_client import CounterClient
 from e2e.kinds.models import CallOutcome, CounterCall, Deposit, Draws, Failure, Greeted, Greeting
-from restate import Context
 
 # Per tag: the first draw each attempt of `draw` saw (the handler body runs once per attempt or
 # replay; the app runs in the test process, so tests may look too).
