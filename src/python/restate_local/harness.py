@@ -21,7 +21,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from restate import HttpError
@@ -39,6 +39,15 @@ from restate_local.serving import (
 )
 
 DEFAULT_CALL_TIMEOUT = 30.0
+
+
+_T = TypeVar("_T")
+
+
+def _started(part: _T | None) -> _T:
+    if part is None:
+        raise RuntimeError("the environment is not started: call start() first")
+    return part
 
 
 class RestateTestEnvironment:
@@ -175,34 +184,24 @@ class RestateTestEnvironment:
 
     @property
     def server(self) -> RestateServer:
-        if self._server is None:
-            raise RuntimeError("the environment is not started: call start() first")
-        return self._server
+        return _started(self._server)
 
     @property
     def app_server(self) -> AppServer:
-        if self._app_server is None:
-            raise RuntimeError("the environment is not started: call start() first")
-        return self._app_server
+        return _started(self._app_server)
 
     @property
     def admin(self) -> AdminClient:
-        if self._admin is None:
-            raise RuntimeError("the environment is not started: call start() first")
-        return self._admin
+        return _started(self._admin)
 
     @property
     def ingress(self) -> httpx.Client:
         """A shared sync client on the ingress (closed by `stop()`)."""
-        if self._ingress is None:
-            raise RuntimeError("the environment is not started: call start() first")
-        return self._ingress
+        return _started(self._ingress)
 
     @property
     def deployment(self) -> Deployment:
-        if self._deployment is None:
-            raise RuntimeError("the environment is not started: call start() first")
-        return self._deployment
+        return _started(self._deployment)
 
     @property
     def ingress_url(self) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+# The nested pytest loads the plugin by name; importing it here also tells Pants to ship it.
+import restate_local.pytest_plugin  # noqa: F401
 from restate_local.errors import RestateServerBinaryNotFound
 from restate_local.server_binary import RESTATE_SERVER_BIN_ENV, find_server_binary
 
