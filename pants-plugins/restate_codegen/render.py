@@ -563,6 +563,15 @@ _SERDE_IMPORTS = (
     _Import("restate.serde", "Serde", "Serde"),
 )
 _SERDE_NAMES = ("T", "_JsonSerde", "_mentions")
+# What the adapter adds so that a request failing validation is the caller's 400, not a 500.
+_ADAPTER_NAMES = _SERDE_NAMES + (
+    "_InvalidRequest",
+    "_RequestSerde",
+    "_Handler",
+    "_checked",
+    "definition",
+)
+_ADAPTER_REQUEST_IMPORTS = (_Import("collections.abc", "Awaitable", "Awaitable"),)
 _CLIENT_IMPORTS = _SERDE_IMPORTS + (
     _Import("json", None, "json"),
     _Import("datetime", "timedelta", "timedelta"),
@@ -628,8 +637,11 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
     options = _options(component)
     if any("timedelta(" in value for value in options):
         adapter_imports.append(_Import("datetime", "timedelta", "timedelta"))
+    takes_requests = any(h.request is not None for h in component.handlers)
+    if takes_requests:
+        adapter_imports.extend(_ADAPTER_REQUEST_IMPORTS)
     aliases = _module_aliases(
-        handler_modules, [i.local for i in adapter_imports] + list(_SERDE_NAMES) + ["definition"]
+        handler_modules, [i.local for i in adapter_imports] + list(_ADAPTER_NAMES)
     )
     adapter_imports_user = [_module_import(m, a) for m, a in aliases.items()]
 
@@ -684,7 +696,7 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
             adapter_args.append(f"kind={py_str(handler.kind.value)}")
         if handler.request is not None:
             adapter_args.append(
-                Call("input_serde=_JsonSerde(", (py_str(handler.request.source), module_arg))
+                Call("input_serde=_RequestSerde(", (py_str(handler.request.source), module_arg))
             )
         adapter_args.append(
             Call("output_serde=_JsonSerde(", (py_str(handler.response.source), module_arg))
@@ -692,7 +704,11 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
         hv = _HandlerView(
             name=handler.name,
             method=method,
-            function=f"{aliases[handler.module]}.{handler.name}",
+            function=(
+                f"{aliases[handler.module]}.{handler.name}"
+                if handler.request is None
+                else f"_checked({aliases[handler.module]}.{handler.name})"
+            ),
             kind=handler.kind,
             doc=_handler_doc(handler),
             request=request,
@@ -711,6 +727,7 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
         header=header,
         c=view,
         handler_modules=handler_modules,
+        takes_requests=takes_requests,
         imports=_import_block(_sections(adapter_imports, adapter_imports_user)),
     )
     sorted_runtime = sorted(set(runtime_imports), key=_Import.sort_key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast, get_args, get_origin
 
 import pydantic
@@ -69,6 +69,48 @@ def _mentions(tp: Any, base: type) -> bool:
     return any(_mentions(arg, base) for arg in get_args(tp))
 
 
+class _InvalidRequest:
+    """Stands in for a request body that failed validation (see `_checked`)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class _RequestSerde(_JsonSerde):
+    """A request serde that hands a validation failure to the handler instead of raising.
+
+    restate-sdk answers any exception from an input serde with a 500; `_checked` turns this
+    marker into the 400 a malformed request deserves, with the validation message.
+    """
+
+    def deserialize(self, buf: bytes) -> Any:
+        try:
+            return self.decode(buf)
+        except pydantic.ValidationError as error:
+            return _InvalidRequest(str(error))
+        except Exception as error:
+            msgspec = sys.modules.get("msgspec")
+            if msgspec is not None and isinstance(error, msgspec.DecodeError):
+                return _InvalidRequest(str(error))
+            raise
+
+
+_Handler = Callable[[Any, Any], Awaitable[Any]]
+
+
+def _checked(handler: _Handler) -> _Handler:
+    """`handler`, answering a request that failed validation with a 400 TerminalError."""
+
+    @functools.wraps(handler)
+    async def checked(ctx: Any, req: Any) -> Any:
+        if isinstance(req, _InvalidRequest):
+            message = f"invalid request: {req.message}"
+            raise restate.TerminalError(message, status_code=400)
+        return await handler(ctx, req)
+
+    return checked
+
+
 definition = restate.Service(
     "UserManager",
     description="Signs users up and looks them up (target description).",
@@ -76,18 +118,18 @@ definition = restate.Service(
 
 definition.handler(
     name="signup",
-    input_serde=_JsonSerde("SignupRequest", "app.users.user_manager"),
+    input_serde=_RequestSerde("SignupRequest", "app.users.user_manager"),
     output_serde=_JsonSerde("UserProfile", "app.users.user_manager"),
-)(user_manager.signup)
+)(_checked(user_manager.signup))
 
 definition.handler(
     name="lookup",
-    input_serde=_JsonSerde("list[str]", "app.users.user_manager"),
+    input_serde=_RequestSerde("list[str]", "app.users.user_manager"),
     output_serde=_JsonSerde(
         "dict[str, Optional[UserProfile]]",
         "app.users.user_manager",
     ),
-)(user_manager.lookup)
+)(_checked(user_manager.lookup))
 
 definition.handler(
     name="stats",
@@ -96,6 +138,6 @@ definition.handler(
 
 definition.handler(
     name="echo_stats",
-    input_serde=_JsonSerde("Stats", "app.users.user_manager"),
+    input_serde=_RequestSerde("Stats", "app.users.user_manager"),
     output_serde=_JsonSerde("Stats", "app.users.user_manager"),
-)(user_manager.echo_stats)
+)(_checked(user_manager.echo_stats))

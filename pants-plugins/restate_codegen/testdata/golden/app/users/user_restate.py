@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar, cast, get_args, get_origin
 
@@ -70,6 +70,48 @@ def _mentions(tp: Any, base: type) -> bool:
     return any(_mentions(arg, base) for arg in get_args(tp))
 
 
+class _InvalidRequest:
+    """Stands in for a request body that failed validation (see `_checked`)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class _RequestSerde(_JsonSerde):
+    """A request serde that hands a validation failure to the handler instead of raising.
+
+    restate-sdk answers any exception from an input serde with a 500; `_checked` turns this
+    marker into the 400 a malformed request deserves, with the validation message.
+    """
+
+    def deserialize(self, buf: bytes) -> Any:
+        try:
+            return self.decode(buf)
+        except pydantic.ValidationError as error:
+            return _InvalidRequest(str(error))
+        except Exception as error:
+            msgspec = sys.modules.get("msgspec")
+            if msgspec is not None and isinstance(error, msgspec.DecodeError):
+                return _InvalidRequest(str(error))
+            raise
+
+
+_Handler = Callable[[Any, Any], Awaitable[Any]]
+
+
+def _checked(handler: _Handler) -> _Handler:
+    """`handler`, answering a request that failed validation with a 400 TerminalError."""
+
+    @functools.wraps(handler)
+    async def checked(ctx: Any, req: Any) -> Any:
+        if isinstance(req, _InvalidRequest):
+            message = f"invalid request: {req.message}"
+            raise restate.TerminalError(message, status_code=400)
+        return await handler(ctx, req)
+
+    return checked
+
+
 definition = restate.VirtualObject(
     "User",
     description="One user's profile, keyed by email address.",
@@ -82,9 +124,9 @@ definition = restate.VirtualObject(
 definition.handler(
     name="write",
     kind="exclusive",
-    input_serde=_JsonSerde("UserProfile", "app.users.user"),
+    input_serde=_RequestSerde("UserProfile", "app.users.user"),
     output_serde=_JsonSerde("None", "app.users.user"),
-)(user.write)
+)(_checked(user.write))
 
 definition.handler(
     name="read",
@@ -95,6 +137,6 @@ definition.handler(
 definition.handler(
     name="add_tag",
     kind="exclusive",
-    input_serde=_JsonSerde("str", "app.users.user"),
+    input_serde=_RequestSerde("str", "app.users.user"),
     output_serde=_JsonSerde("list[str]", "app.users.user"),
-)(user.add_tag)
+)(_checked(user.add_tag))
