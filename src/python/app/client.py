@@ -23,6 +23,7 @@ from typing import TextIO
 import httpx
 import pydantic
 import restate
+
 from app import outbox
 from app.models import ConfirmEmailRequest, SignupRequest, User, normalize_email
 from app.users.user_manager_restate_client import UserManagerIngressClient

@@ -193,12 +193,16 @@ class FakeRestate:
         self._tasks.append(task)
         return FakeSendHandle(f"inv_fake_{len(self._tasks)}", task)
 
-    async def call(self, service: str, handler: str, req: Any = None, key: str | None = None) -> Any:
+    async def call(
+        self, service: str, handler: str, req: Any = None, key: str | None = None
+    ) -> Any:
         """Calls a handler as the ingress would: `req` serialized and the answer deserialized
         with the handler's own serdes."""
         io = self.handler(service, handler).handler_io
         body = b"" if req is None else bytes(io.input_serde.serialize(req))
-        return io.output_serde.deserialize(await self.invoke(Invocation(service, handler, key, body)))
+        return io.output_serde.deserialize(
+            await self.invoke(Invocation(service, handler, key, body))
+        )
 
     async def settle(self) -> None:
         """Lets every task started so far run until it finishes or waits."""

@@ -44,6 +44,6 @@ def test_an_unusable_key_file_is_replaced(tmp_path: Path) -> None:
 
 
 def test_without_openssl_the_error_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(identity.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(identity.IdentityError, match="openssl is not installed"):
         identity.ensure_key_pair(tmp_path / "private.pem")

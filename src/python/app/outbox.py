@@ -10,8 +10,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from app.models import SECRET_HEADER, EmailMessage
 from pydantic import BaseModel
+
+from app.models import SECRET_HEADER, EmailMessage
 
 DATA_DIR_ENV = "APP_DATA_DIR"
 DEFAULT_DATA_DIR = ".app-data"

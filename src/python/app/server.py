@@ -22,8 +22,6 @@ from types import FrameType
 from typing import Any, TextIO
 
 import httpx
-from app import deployment, identity
-from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 from restate_local import (
     AdminClient,
     DeploymentRegistrationError,
@@ -34,9 +32,13 @@ from restate_local import (
     ServedApp,
     ServerOptions,
     ServerPorts,
+    find_server_binary,
     run_app,
 )
 from restate_local.ports import bind_listen_socket
+
+from app import deployment, identity
+from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 
 _CHECK_TIMEOUT = 5.0
 _REGISTER_TIMEOUT = 60.0
@@ -91,7 +93,9 @@ def external_restate(config: ExternalRestate) -> Iterator[RestateEndpoints]:
 
 
 @contextlib.contextmanager
-def embedded_restate(config: EmbeddedRestate, say: Any) -> Iterator[RestateEndpoints]:
+def embedded_restate(
+    config: EmbeddedRestate, say: Any, env: Mapping[str, str]
+) -> Iterator[RestateEndpoints]:
     for port, variable, role in (
         (config.ingress_port, "APP_RESTATE_INGRESS_PORT", "ingress"),
         (config.admin_port, "APP_RESTATE_ADMIN_PORT", "admin API"),
@@ -104,6 +108,13 @@ def embedded_restate(config: EmbeddedRestate, say: Any) -> Iterator[RestateEndpo
             "already running? Use it with RESTATE_ADMIN_URL and RESTATE_INGRESS_URL, or pick "
             "other ports.",
         )
+    try:
+        binary = find_server_binary(env=env)
+    except RestateServerBinaryNotFound as e:
+        raise StartupError(
+            f"{_one_line(str(e), 400)}\n"
+            "Or point this app at a running Restate server with RESTATE_ADMIN_URL."
+        ) from None
     data_dir = config.data_dir.resolve()
     keys: tuple[str, ...] = ()
     private_key = None
@@ -127,15 +138,12 @@ def embedded_restate(config: EmbeddedRestate, say: Any) -> Iterator[RestateEndpo
         node_name="app-dev",
     )
     log_path = data_dir / "restate-server.log"
-    server = RestateServer(options, log_path=log_path, startup_timeout=_EMBEDDED_STARTUP_TIMEOUT)
+    server = RestateServer(
+        options, binary=binary, log_path=log_path, startup_timeout=_EMBEDDED_STARTUP_TIMEOUT
+    )
     say(f"Starting the embedded Restate server (data: {data_dir}) ...")
     try:
         server.start()
-    except RestateServerBinaryNotFound as e:
-        raise StartupError(
-            f"{_one_line(str(e), 400)}\n"
-            "Or point this app at a running Restate server with RESTATE_ADMIN_URL."
-        ) from None
     except RestateServerStartError as e:
         first = str(e).splitlines()[0] if str(e) else "it did not start"
         raise StartupError(
@@ -261,7 +269,7 @@ def serve(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> in
         restate_cm = (
             external_restate(settings.restate)
             if isinstance(settings.restate, ExternalRestate)
-            else embedded_restate(settings.restate, say)
+            else embedded_restate(settings.restate, say, env)
         )
         with restate_cm as restate:
             if not restate.identity_keys:

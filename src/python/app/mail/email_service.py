@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from restate import Context, RunOptions
+
 from app import outbox
 from app.models import EmailMessage, SentEmail
-from restate import Context, RunOptions
 
 
 async def send_email(ctx: Context, message: EmailMessage) -> SentEmail:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from app.models import User
 from restate import ObjectContext, ObjectSharedContext, TerminalError
+
+from app.models import User
 
 _STATE = "user"
 

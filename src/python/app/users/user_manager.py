@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from restate import Context, TerminalError
+
 from app.models import (
     ConfirmEmailRequest,
     ConfirmEmailResponse,
@@ -11,7 +13,6 @@ from app.models import (
 )
 from app.users.user_restate_client import UserClient
 from app.users.user_workflow_restate_client import UserWorkflowClient
-from restate import Context, TerminalError
 
 
 async def signup_user(ctx: Context, req: SignupRequest) -> SignupResponse:

@@ -61,7 +61,8 @@ def test_confirm_email_forwards_the_click_to_the_users_workflow() -> None:
             "secret": '"s3cret"',
         }
         answer = await user_manager.confirm_email(
-            fake.context("UserManager"), ConfirmEmailRequest(email="ada@example.com", secret="s3cret")
+            fake.context("UserManager"),
+            ConfirmEmailRequest(email="ada@example.com", secret="s3cret"),
         )
         assert answer == ConfirmEmailResponse(accepted=True, message="email confirmed")
         forwarded = [(i.service, i.handler, i.key, i.body) for i in fake.invocations]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import cast
 
+from restate import TerminalError, WorkflowContext, WorkflowSharedContext
+
 from app.mail.email_restate_client import EmailClient
 from app.models import (
     SECRET_HEADER,
@@ -15,7 +17,6 @@ from app.models import (
     VerificationOutcome,
 )
 from app.users.user_restate_client import UserClient
-from restate import TerminalError, WorkflowContext, WorkflowSharedContext
 
 _STAGE = "stage"
 _SECRET = "secret"

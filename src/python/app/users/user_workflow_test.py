@@ -7,7 +7,7 @@ import pytest
 import restate
 
 from app import outbox
-from app.fake_restate import FakeRestate
+from app.fake_restate import FakeRestate, Invocation
 from app.models import (
     SECRET_HEADER,
     ConfirmEmailResponse,
@@ -27,10 +27,10 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 async def start(fake: FakeRestate, name: str = "Ada") -> asyncio.Task[bytes]:
+    """Stores the user and sends the workflow's `run` as signup_user does; returns its task."""
     await fake.call("User", "write", User(email=EMAIL, name=name), key=EMAIL)
-    handle = fake.context("UserManager").generic_send(
-        "UserWorkflow", "run", SignupRequest(email=EMAIL, name=name).model_dump_json().encode(), EMAIL
-    )
+    body = SignupRequest(email=EMAIL, name=name).model_dump_json().encode()
+    handle = fake.send(Invocation("UserWorkflow", "run", EMAIL, body, one_way=True))
     await fake.settle()
     assert handle.task is not None
     return handle.task
