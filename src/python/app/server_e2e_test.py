@@ -22,7 +22,7 @@ from restate_local import RestateServer, RestateTestEnvironment, ServerOptions, 
 from restate_local.errors import RestateServerBinaryNotFound
 from restate_local.ports import free_ports
 
-from app import client, deployment
+from app import client, deployment, server
 from app.models import ConfirmEmailRequest, SignupRequest
 from app.users.user_manager_restate_client import UserManagerIngressClient
 from app.users.user_restate_client import UserIngressClient
@@ -41,13 +41,13 @@ def server_binary() -> None:
 
 
 class ServerCommand:
-    """`python -m app.server` in a child process, its output collected line by line."""
+    """`python -m app.server` (the server command) in a child process, its output collected line by line."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.server"],
+            [sys.executable, "-m", server.__name__],
             env={**os.environ, "PYTHONPATH": str(SRC_ROOT), **env},
             cwd=cwd,
             stdout=subprocess.PIPE,
