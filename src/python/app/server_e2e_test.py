@@ -41,7 +41,7 @@ def server_binary() -> None:
 
 
 class ServerCommand:
-    """`python -m app.server` (the server command) in a child process, its output collected line by line."""
+    """`python -m app.server` (the server command) in a child process; output kept by line."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.lines: list[str] = []

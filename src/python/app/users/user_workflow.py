@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import cast
 
-from restate import TerminalError, WorkflowContext, WorkflowSharedContext
+from restate import RunOptions, TerminalError, WorkflowContext, WorkflowSharedContext
 
 from app.mail.email_restate_client import EmailClient
 from app.models import (
@@ -46,7 +47,12 @@ async def run(ctx: WorkflowContext, req: SignupRequest) -> VerificationOutcome:
     if req.email != email:
         raise TerminalError(f"the workflow of {email!r} cannot verify {req.email!r}", 400)
     _set_stage(ctx, "sending-verification-email")
-    secret = f"{ctx.random().getrandbits(128):032x}"
+    # Not ctx.random(): restate-sdk seeds it from the invocation id, and a workflow's invocation
+    # id follows from its name and key, so it would give the same "secret" for every signup of
+    # this email address on every server. Made once inside ctx.run, it is journaled instead.
+    secret = await ctx.run_typed(
+        "make the verification secret", secrets.token_hex, RunOptions(type_hint=str), 16
+    )
     ctx.set(_SECRET, secret)
     await EmailClient.from_context(ctx).send_email(verification_email(req, secret))
     _set_stage(ctx, "awaiting-email-confirmation")
