@@ -192,8 +192,7 @@ def example_calls(ingress_url: str) -> list[str]:
     )
     body = '{"email": "ada@example.com", "name": "Ada"}'
     return [
-        f"{prefix}PANTS_CONCURRENT=True ./pants run src/python/app:client -- "
-        "signup ada@example.com --name Ada",
+        f"{prefix}./pants run src/python/app:client -- " "signup ada@example.com --name Ada",
         f"curl -sS {ingress_url}/UserManager/signup_user "
         f"-H 'content-type: application/json' -d '{body}'",
     ]

@@ -29,9 +29,7 @@ def _set_stage(ctx: WorkflowContext, stage: Stage) -> None:
 
 
 def verification_email(req: SignupRequest, secret: str) -> EmailMessage:
-    command = (
-        f"PANTS_CONCURRENT=True ./pants run src/python/app:client -- confirm {req.email} {secret}"
-    )
+    command = f"./pants run src/python/app:client -- confirm {req.email} {secret}"
     greeting = f"Hello {req.name}," if req.name else "Hello,"
     return EmailMessage(
         to=req.email,
