@@ -22,6 +22,9 @@ from types import FrameType
 from typing import Any, TextIO
 
 import httpx
+
+from app import deployment, identity
+from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 from restate_local import (
     AdminClient,
     DeploymentRegistrationError,
@@ -36,9 +39,6 @@ from restate_local import (
     run_app,
 )
 from restate_local.ports import bind_listen_socket
-
-from app import deployment, identity
-from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 
 _CHECK_TIMEOUT = 5.0
 _REGISTER_TIMEOUT = 60.0
@@ -216,25 +216,6 @@ def _announce(
     say(f"Ctrl-C stops the app{stop}.")
 
 
-def without_lifespan(app: Any) -> Any:
-    """`app`, answering ASGI lifespan events itself: restate-sdk's app does not, and hypercorn
-    would log a "Lifespan error" warning at every start."""
-
-    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "lifespan":
-            await app(scope, receive, send)
-            return
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
-    return wrapped
-
-
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     del signum, frame
     raise KeyboardInterrupt
@@ -273,18 +254,14 @@ def serve(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> in
         with restate_cm as restate:
             if not restate.identity_keys:
                 say("Note: request identity is off; anything that reaches the app can invoke it.")
-            app = without_lifespan(
-                deployment.make_app(
-                    identity_keys=list(restate.identity_keys) or None,
-                    protocol="request_response" if settings.http_mode == "http1.1" else "bidi",
-                )
+            app = deployment.make_app(
+                identity_keys=list(restate.identity_keys) or None,
+                protocol="request_response" if settings.http_mode == "http1.1" else "bidi",
             )
 
             def on_ready(served: ServedApp) -> None:
                 uri = settings.deployment_url(served.port)
-                deployment_id = register(
-                    restate.admin_url, uri, use_http_11=settings.http_mode == "http1.1"
-                )
+                deployment_id = register(restate.admin_url, uri, use_http_11=served.use_http_11)
                 _announce(say, settings, restate, uri, deployment_id)
 
             try:
@@ -292,6 +269,7 @@ def serve(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> in
                     app,
                     host=settings.host,
                     port=settings.port,
+                    http_mode=settings.http_mode,
                     on_ready=on_ready,
                     graceful_timeout=3.0,
                 )

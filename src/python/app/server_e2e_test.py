@@ -18,15 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from restate_local import RestateServer, RestateTestEnvironment, ServerOptions, find_server_binary
-from restate_local.errors import RestateServerBinaryNotFound
-from restate_local.ports import free_ports
 
 from app import client, deployment, server
 from app.models import ConfirmEmailRequest, SignupRequest
 from app.users.user_manager_restate_client import UserManagerIngressClient
 from app.users.user_restate_client import UserIngressClient
 from app.users.user_workflow_restate_client import UserWorkflowIngressClient
+from restate_local import RestateServer, RestateTestEnvironment, ServerOptions, find_server_binary
+from restate_local.errors import RestateServerBinaryNotFound
+from restate_local.ports import free_ports
 
 SRC_ROOT = Path(__file__).resolve().parent.parent
 READY = "Restate ingress: "

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from restate_local.ports import free_port, free_ports
 
 from app import server
+from restate_local.ports import free_port, free_ports
 
 LOOPBACK = "127.0.0.1"
 

@@ -288,6 +288,8 @@ async def serve_app(
     loop that has to answer Restate's discovery request.
     """
     mode = check_http_mode(http_mode)
+    http_mode = check_http_mode(http_mode)
+    app = without_lifespan(app)
     sock = bind_listen_socket(host, port)
     port = int(sock.getsockname()[1])
     app_log = _AppLog(
@@ -334,21 +336,44 @@ def _on_signals(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -
         install_shutdown_hook(loop, callback, signum)
 
 
+def without_lifespan(app: AsgiApp) -> AsgiApp:
+    """`app`, answering ASGI lifespan events itself: restate-sdk's app does not, and hypercorn
+    would log a "Lifespan error" warning at every start."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    return wrapped
+
+
 def run_app(
     app: AsgiApp,
     *,
     host: str = LOOPBACK,
     port: int = 9080,
+    http_mode: HttpMode = "h2c",
     on_ready: Callable[[ServedApp], None] | None = None,
     graceful_timeout: float = 5.0,
 ) -> None:
     """Serves `app` in the foreground (main thread) until SIGINT / SIGTERM, then shuts down
-    gracefully. Hypercorn logs to stderr.
+    gracefully. Hypercorn logs to stderr. `http_mode` is what `on_ready` is told to register
+    (hypercorn answers h2c and HTTP/1.1 alike).
 
     `on_ready` runs once the port accepts connections, from a helper thread; it may block
     (e.g. register the deployment with the sync `AdminClient`), since the app is served by the
     main thread's loop meanwhile. If it raises, the server stops and the exception propagates.
     """
+    http_mode = check_http_mode(http_mode)
+    app = without_lifespan(app)
     sock = bind_listen_socket(host, port)
     port = int(sock.getsockname()[1])
     config = hypercorn_config(bind=f"fd://{sock.detach()}", graceful_timeout=graceful_timeout)
@@ -365,7 +390,7 @@ def run_app(
                 await asyncio.sleep(0.02)
             if not server.done():
                 try:
-                    await asyncio.to_thread(on_ready, ServedApp(host, port, "h2c"))
+                    await asyncio.to_thread(on_ready, ServedApp(host, port, http_mode))
                 except BaseException:
                     stop.set()
                     await server

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
+
 from restate_local.harness import RestateTestEnvironment
 from restate_local.serving import AsgiApp
 

@@ -16,9 +16,6 @@ from typing import cast
 import httpx
 import pytest
 import restate
-from restate_local.harness import RestateTestEnvironment
-from restate_local.pytest_plugin import EnvFactory
-from restate_local.serving import AsgiApp
 
 from e2e.kinds.deployment import (
     ApprovalIngressClient,
@@ -41,6 +38,9 @@ from e2e.kinds.models import (
     Greeting,
 )
 from e2e.support import eventually, wait_for, with_ingress
+from restate_local.harness import RestateTestEnvironment
+from restate_local.pytest_plugin import EnvFactory
+from restate_local.serving import AsgiApp
 
 DELAY = timedelta(milliseconds=800)
 

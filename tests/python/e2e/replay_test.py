@@ -8,8 +8,6 @@ import asyncio
 
 import httpx
 import pytest
-from restate_local.harness import RestateTestEnvironment
-from restate_local.pytest_plugin import EnvFactory
 
 from e2e.kinds.deployment import ApprovalIngressClient, CounterIngressClient, GreeterIngressClient
 from e2e.kinds.models import (
@@ -22,6 +20,8 @@ from e2e.kinds.models import (
     Draws,
 )
 from e2e.support import eventually, with_ingress
+from restate_local.harness import RestateTestEnvironment
+from restate_local.pytest_plugin import EnvFactory
 
 
 @pytest.fixture(scope="session")

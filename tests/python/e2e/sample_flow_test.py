@@ -19,6 +19,7 @@ from typing import cast
 import httpx
 import pytest
 import restate
+
 from app import outbox
 from app.deployment import (
     UserIngressClient,
@@ -35,11 +36,10 @@ from app.models import (
     User,
     VerificationOutcome,
 )
+from e2e.support import eventually, with_ingress
 from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
 from restate_local.serving import AsgiApp
-
-from e2e.support import eventually, with_ingress
 
 SETTINGS: dict[str, dict[str, object]] = {
     "h2c": {},

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import httpx
+
 from restate_local.harness import RestateTestEnvironment
 
 T = TypeVar("T")
