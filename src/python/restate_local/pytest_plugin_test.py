@@ -81,7 +81,7 @@ def test_fails(restate_env, unique_key):
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     if BINARY is None:
-        pytest.skip("no restate-server binary (see restate_local.server_binary)")
+        pytest.fail("no restate-server binary (see restate_local.server_binary)", pytrace=False)
     monkeypatch.setenv(RESTATE_SERVER_BIN_ENV, BINARY)
     monkeypatch.setenv("PYTHONPATH", f"{SRC_ROOT}:{pytester.path}")
     pytester.makepyfile(counter_app=APP, test_counter=TESTS)

@@ -68,7 +68,7 @@ def test_the_real_server_reads_every_setting(tmp_path: Path) -> None:
     try:
         binary = find_server_binary()
     except RestateServerBinaryNotFound as e:
-        pytest.skip(str(e))
+        pytest.fail(str(e), pytrace=False)
     options = ServerOptions(
         disable_retries=True,
         always_replay=True,
