@@ -1,0 +1,270 @@
+"""Every request/response type kind the codegen supports, through the generated clients of
+tests/python/e2e/types against a real restate-server: stdlib dataclasses (from a models module
+and from the handler module itself), pydantic models, msgspec Structs, primitives,
+`Optional[X]` / `X | None` (None and a value), `list[Model]`, `dict[str, Optional[Model]]`, a
+dataclass nesting a pydantic model, a handler without a request, one returning None; ingress
+calls, ctx calls (ZooRelay -> TypeZoo), and `.send()` of a dataclass (ingress and ctx).
+
+Every value must come back equal AND of the declared Python type (a dataclass as that
+dataclass, not a dict; a Struct as that Struct; a float as a float, ...).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import httpx
+import msgspec
+import pytest
+import restate
+from pydantic import BaseModel
+from pydantic.errors import PydanticSchemaGenerationError
+
+from e2e.support import eventually, with_ingress
+from e2e.types import type_zoo
+from e2e.types.deployment import (
+    TypeZooIngressClient,
+    ZooRelayIngressClient,
+    ZooShelfIngressClient,
+    app,
+    objects,
+    services,
+)
+from e2e.types.models import Batch, Envelope, Point, Reading, RelayReport, Route, Sample, Tag, Track
+from e2e.types.type_zoo import Box
+from e2e.types.zoo_mixed_restate_client import ZooMixedIngressClient
+from restate_local.errors import DeploymentRegistrationError
+from restate_local.harness import RestateTestEnvironment
+from restate_local.pytest_plugin import EnvFactory
+from restate_local.serving import AsgiApp
+
+TAG = Tag(name="zebra", weight=3)
+POINT = Point(x=1.5, y=-2.25, label="p")
+READING = Reading(sensor="s1", values=[0.5, 2.0, -1.0], ok=False)
+ENVELOPE = Envelope(tag=TAG, points=[POINT, Point(x=0.0, y=1.0)], note="nested")
+
+
+@pytest.fixture(scope="session")
+def zoo_env(restate_env_factory: EnvFactory) -> RestateTestEnvironment:
+    """The type zoo's own deployment (tests/python/e2e/types), over HTTP/2."""
+    return restate_env_factory(cast(AsgiApp, app), label="types")
+
+
+def call(
+    env: RestateTestEnvironment, method: Callable[[TypeZooIngressClient], Awaitable[Any]]
+) -> Any:
+    async def body(http: httpx.AsyncClient) -> Any:
+        return await method(TypeZooIngressClient(http))
+
+    return with_ingress(env, body)
+
+
+def assert_same(actual: object, expected: object) -> None:
+    """Equal, and of exactly the same type all the way down (lists, dicts, dataclass fields,
+    pydantic fields, Struct fields)."""
+    assert type(actual) is type(expected), f"{actual!r} is a {type(actual)}, not {type(expected)}"
+    assert actual == expected
+    if isinstance(expected, list):
+        for a, e in zip(cast(list[object], actual), expected):
+            assert_same(a, e)
+    elif isinstance(expected, dict):
+        assert list(cast(dict[str, object], actual)) == list(expected)
+        for k, e in expected.items():
+            assert_same(cast(dict[str, object], actual)[k], e)
+    elif dataclasses.is_dataclass(expected):
+        for f in dataclasses.fields(expected):
+            assert_same(getattr(actual, f.name), getattr(expected, f.name))
+    elif isinstance(expected, BaseModel):
+        for name in type(expected).model_fields:
+            assert_same(getattr(actual, name), getattr(expected, name))
+    elif isinstance(expected, msgspec.Struct):
+        for name in expected.__struct_fields__:
+            assert_same(getattr(actual, name), getattr(expected, name))
+
+
+def test_deployment_serves_the_zoo(zoo_env: RestateTestEnvironment) -> None:
+    assert set(services) == {"TypeZoo", "ZooRelay"}
+    assert set(objects) == {"ZooShelf"}
+    assert set(zoo_env.deployment.services) == {"TypeZoo", "ZooRelay", "ZooShelf"}
+
+
+# -- ingress round trips, one per type kind --------------------------------------------------
+
+ROUND_TRIPS: dict[str, tuple[Callable[[TypeZooIngressClient], Awaitable[Any]], object]] = {
+    "dataclass": (lambda z: z.echo_point(POINT), POINT),
+    "dataclass-from-handler-module": (
+        lambda z: z.echo_box(Box(items=["a"], count=1)),
+        Box(items=["a", "zoo"], count=2),
+    ),
+    "pydantic": (lambda z: z.echo_tag(TAG), TAG),
+    "msgspec-struct": (lambda z: z.echo_reading(READING), READING),
+    "dataclass-nesting-pydantic": (lambda z: z.echo_envelope(ENVELOPE), ENVELOPE),
+    "pydantic-nesting-dataclasses": (
+        lambda z: z.echo_route(Route(name="r", stops=[POINT])),
+        Route(name="r", stops=[POINT]),
+    ),
+    "struct-nesting-dataclasses": (
+        lambda z: z.echo_track(Track(points=[POINT], closed=True)),
+        Track(points=[POINT], closed=True),
+    ),
+    "str": (lambda z: z.echo_str('héllo "zoo"'), 'héllo "zoo"'),
+    "str-empty": (lambda z: z.echo_str(""), ""),
+    "int": (lambda z: z.echo_int(-42), -42),
+    "int-zero": (lambda z: z.echo_int(0), 0),
+    "float": (lambda z: z.echo_float(2.5), 2.5),
+    "float-integral": (lambda z: z.echo_float(3.0), 3.0),
+    "bool-true": (lambda z: z.echo_bool(True), True),
+    "bool-false": (lambda z: z.echo_bool(False), False),
+    "optional-value": (lambda z: z.maybe_tag(TAG), TAG),
+    "optional-none": (lambda z: z.maybe_tag(None), None),
+    "x-or-none-value": (lambda z: z.maybe_point(POINT), POINT),
+    "x-or-none-none": (lambda z: z.maybe_point(None), None),
+    "struct-or-none-value": (lambda z: z.maybe_reading(READING), READING),
+    "struct-or-none-none": (lambda z: z.maybe_reading(None), None),
+    "optional-response-value": (lambda z: z.find_tag("known"), Tag(name="known", weight=7)),
+    "optional-response-none": (lambda z: z.find_tag("unknown"), None),
+    "list-of-dataclass": (
+        lambda z: z.echo_points([POINT, Point(x=9.0, y=8.0)]),
+        [POINT, Point(x=9.0, y=8.0)],
+    ),
+    "list-empty": (lambda z: z.echo_points([]), []),
+    "list-of-struct": (
+        lambda z: z.echo_readings([READING, Reading(sensor="s2", values=[])]),
+        [READING, Reading(sensor="s2", values=[])],
+    ),
+    "dict-of-optional-pydantic": (
+        lambda z: z.echo_index({"a": TAG, "b": None, "c": Tag(name="c")}),
+        {"a": TAG, "b": None, "c": Tag(name="c")},
+    ),
+    "no-request": (lambda z: z.origin(), Point(x=0.0, y=0.0, label="origin")),
+}
+
+
+@pytest.mark.parametrize("case", list(ROUND_TRIPS))
+def test_ingress_round_trip(zoo_env: RestateTestEnvironment, case: str) -> None:
+    method, expected = ROUND_TRIPS[case]
+    assert_same(call(zoo_env, method), expected)
+
+
+def test_handler_returning_none(zoo_env: RestateTestEnvironment, unique_key: str) -> None:
+    point = Point(x=4.0, y=5.0, label=unique_key)
+    assert call(zoo_env, lambda z: z.discard(point)) is None
+    # It ran, and got the dataclass as a dataclass.
+    seen = type_zoo.DISCARDED[unique_key]
+    assert len(seen) == 1
+    assert_same(seen[0], point)
+
+
+# -- mixed codecs: known codegen gaps --------------------------------------------------------
+#
+# The generated `_JsonSerde` picks msgspec when the annotation's *type arguments* mention a
+# msgspec Struct (`_mentions` walks `get_args`, not the fields of dataclasses / models / Structs),
+# and pydantic's TypeAdapter otherwise. A Struct nested in a dataclass's field therefore goes to
+# pydantic, which has no schema for Structs; a pydantic model nested in a Struct goes to msgspec,
+# which cannot encode/decode pydantic models. Both fail in the client, before any request.
+
+_DATACLASS_WITH_STRUCT = (
+    "codegen gap (templates/_serde.py.j2, _JsonSerde._codec / _mentions): a dataclass with a "
+    "msgspec.Struct field is routed to pydantic.TypeAdapter -> PydanticSchemaGenerationError"
+)
+_STRUCT_WITH_PYDANTIC = (
+    "codegen gap (templates/_serde.py.j2, _JsonSerde._codec): a msgspec.Struct with a pydantic "
+    "field is routed to msgspec.json.encode -> TypeError 'Encoding objects of type Tag is "
+    "unsupported'"
+)
+
+
+@pytest.mark.xfail(strict=True, raises=PydanticSchemaGenerationError, reason=_DATACLASS_WITH_STRUCT)
+def test_dataclass_nesting_a_struct(zoo_env: RestateTestEnvironment) -> None:
+    sample = Sample(reading=READING, taken_by="ada")
+    assert_same(call(zoo_env, lambda z: z.echo_sample(sample)), sample)
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason=_STRUCT_WITH_PYDANTIC)
+def test_struct_nesting_a_pydantic_model(zoo_env: RestateTestEnvironment) -> None:
+    batch = Batch(tag=TAG, readings=[READING])
+
+    async def body(http: httpx.AsyncClient) -> Batch:
+        # ZooMixed is not served (see below); the client fails before sending anything.
+        return await ZooMixedIngressClient(http).echo_batch(batch)
+
+    assert_same(with_ingress(zoo_env, body), batch)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=DeploymentRegistrationError,
+    reason="codegen gap (templates/adapter.py.j2): the adapter hands restate-sdk the handler "
+    "with its annotations, and the SDK's discovery builds a JSON schema from them with "
+    "msgspec, which raises TypeError for a Struct nesting a pydantic model: discovery answers "
+    "500 and the whole deployment cannot register",
+)
+def test_deployment_with_a_struct_nesting_a_pydantic_model_registers(
+    restate_env_factory: EnvFactory,
+) -> None:
+    from e2e.types import zoo_mixed_restate
+
+    mixed_app = cast(AsgiApp, restate.app([zoo_mixed_restate.definition]))
+    restate_env_factory(mixed_app, label="zoo_mixed")
+
+
+# -- ctx calls and sends ---------------------------------------------------------------------
+
+
+def test_ctx_client_round_trips_every_kind(
+    zoo_env: RestateTestEnvironment, unique_key: str
+) -> None:
+    """ZooRelay.relay calls TypeZoo through `TypeZooClient.from_context(ctx)`; the values it
+    got back are of the declared types inside the handler, and come back out whole."""
+    envelope = Envelope(tag=Tag(name=unique_key, weight=2), points=[POINT], note=None)
+
+    async def body(http: httpx.AsyncClient) -> tuple[RelayReport, Point | None]:
+        report = await ZooRelayIngressClient(http).relay(envelope)
+        shelf = ZooShelfIngressClient(http, unique_key)
+        stored = await eventually(shelf.get, lambda p: p is not None, what="shelved")
+        return report, stored
+
+    report, stored = with_ingress(zoo_env, body)
+    assert report.kinds == {
+        "envelope": "dataclass:Envelope",
+        "envelope.tag": "pydantic:Tag",
+        "envelope.points[0]": "dataclass:Point",
+        "reading": "struct:Reading",
+        "index.present": "pydantic:Tag",
+        "index.absent": "None",
+        "missing": "None",
+        "box": "dataclass:Box",
+        "origin": "dataclass:Point",
+        "tag": "pydantic:Tag",
+    }
+    assert_same(report.envelope, envelope)
+    assert report.reading_values == [1.5, -2.0]
+    assert_same(report.index, {"present": envelope.tag, "absent": None})
+    assert report.missing is None
+    assert report.shelf_invocation.startswith("inv_")
+    # The ctx send of a dataclass (ZooShelfClient.send().put) arrived as that dataclass.
+    assert_same(stored, POINT)
+    assert type_zoo.DISCARDED[f"relay-{unique_key}"] == [
+        Point(x=1.0, y=2.0, label=f"relay-{unique_key}")
+    ]
+
+
+def test_ingress_send_of_a_dataclass(zoo_env: RestateTestEnvironment, unique_key: str) -> None:
+    point = Point(x=-1.0, y=0.125, label=unique_key)
+
+    async def body(http: httpx.AsyncClient) -> tuple[str, Point | None, Point | None]:
+        shelf = ZooShelfIngressClient(http, unique_key)
+        before = await shelf.get()
+        invocation = await shelf.send().put(point)
+        after = await eventually(shelf.get, lambda p: p is not None, what="put by the send")
+        return invocation, before, after
+
+    invocation, before, after = with_ingress(zoo_env, body)
+    assert invocation.startswith("inv_")
+    assert before is None
+    assert_same(after, point)
+    assert zoo_env.object_state("ZooShelf", unique_key) == {
+        "point": {"x": -1.0, "y": 0.125, "label": unique_key}
+    }
