@@ -10,9 +10,9 @@ from pydantic import BaseModel
 from restate import Context
 
 from e2e.types.models import Envelope, Point, Reading, RelayReport, Tag
-from e2e.types.zoo_shelf_restate_client import ZooShelfClient
 from e2e.types.type_zoo import Box
 from e2e.types.type_zoo_restate_client import TypeZooClient
+from e2e.types.zoo_shelf_restate_client import ZooShelfClient
 
 
 def _kind(value: object) -> str:
