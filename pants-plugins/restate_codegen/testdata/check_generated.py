@@ -1,6 +1,9 @@
 """Prove the golden generated code for real (run with a Python 3.11 that has restate-sdk, pydantic,
 msgspec, httpx, hypercorn and mypy; see check_generated.sh).
 
+A developer tool outside Pants: the same real-server round trips, per type kind, run under Pants
+in tests/python/e2e (types_test.py); this script checks the golden files themselves.
+
 1. The sample handlers + golden generated modules pass `mypy --strict`.
 2. mypy rejects wrongly typed calls through the generated clients (wrong_calls.py below).
 3. Importing a generated client module does not import the component's handler modules.
