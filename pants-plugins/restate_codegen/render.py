@@ -558,11 +558,12 @@ _SERDE_IMPORTS = (
     _Import("typing", "cast", "cast"),
     _Import("typing", "get_args", "get_args"),
     _Import("typing", "get_origin", "get_origin"),
+    _Import("typing", "get_type_hints", "get_type_hints"),
     _Import("pydantic", None, "pydantic"),
     _Import("restate", None, "restate"),
     _Import("restate.serde", "Serde", "Serde"),
 )
-_SERDE_NAMES = ("T", "_JsonSerde", "_mentions")
+_SERDE_NAMES = ("T", "_JsonSerde", "_uses")
 # What the adapter adds so that a request failing validation is the caller's 400, not a 500.
 _ADAPTER_NAMES = _SERDE_NAMES + (
     "_InvalidRequest",

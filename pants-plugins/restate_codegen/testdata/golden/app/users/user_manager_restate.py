@@ -14,7 +14,7 @@ import functools
 import importlib
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast, get_args, get_origin
+from typing import Any, TypeVar, cast, get_args, get_origin, get_type_hints
 
 import pydantic
 import restate
@@ -43,7 +43,13 @@ class _JsonSerde(Serde[Any]):
         namespace = vars(importlib.import_module(self.module))
         tp = eval(self.annotation, namespace)  # the annotation as the module spells it
         msgspec = sys.modules.get("msgspec")
-        if msgspec is not None and _mentions(tp, msgspec.Struct):
+        structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
+        if structs and _uses(tp, pydantic.BaseModel, set()):
+            raise TypeError(
+                f"{self.annotation} (in {self.module}) mixes msgspec Structs and pydantic "
+                "models, and neither library serializes the other's: use one of them here"
+            )
+        if structs:  # msgspec handles the dataclasses and primitives around them too
             return functools.partial(msgspec.json.decode, type=tp), msgspec.json.encode
         adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
         return adapter.validate_json, adapter.dump_json
@@ -63,10 +69,22 @@ class _JsonSerde(Serde[Any]):
         return self._codec[1](obj)
 
 
-def _mentions(tp: Any, base: type) -> bool:
-    if get_origin(tp) is None and isinstance(tp, type):
-        return issubclass(tp, base)
-    return any(_mentions(arg, base) for arg in get_args(tp))
+def _uses(tp: Any, base: type, seen: set[int]) -> bool:
+    """Whether `tp` is, or holds in its type arguments or fields, a subclass of `base`."""
+    if id(tp) in seen:
+        return False
+    seen.add(id(tp))
+    if get_origin(tp) is not None:
+        return any(_uses(arg, base, seen) for arg in get_args(tp))
+    if not isinstance(tp, type):
+        return False
+    if issubclass(tp, base):
+        return True
+    try:  # dataclasses, pydantic models and Structs declare their fields as annotations
+        fields = get_type_hints(tp)
+    except Exception:  # a field type that cannot be resolved: let the codec report it
+        return False
+    return any(_uses(field, base, seen) for field in fields.values())
 
 
 class _InvalidRequest:
