@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from app import deployment, identity
+from app import deployment
 from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 from restate_local import (
     AdminClient,
@@ -36,6 +36,7 @@ from restate_local import (
     ServerOptions,
     ServerPorts,
     find_server_binary,
+    identity,
     run_app,
 )
 from restate_local.ports import bind_listen_socket

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +12,11 @@ import pytest
 import restate
 from restate import Context
 
+from restate_local import identity
 from restate_local.errors import DeploymentRegistrationError, RestateServerBinaryNotFound
 from restate_local.harness import RestateTestEnvironment
 from restate_local.server_binary import find_server_binary
 from restate_local.server_config import ServerOptions
-
-B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 svc = restate.Service("Secure")
 
@@ -26,15 +24,6 @@ svc = restate.Service("Secure")
 @svc.handler()
 async def ping(ctx: Context) -> str:
     return "pong"
-
-
-def base58(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    out = ""
-    while number:
-        number, digit = divmod(number, 58)
-        out = B58[digit] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +34,8 @@ def key_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         find_server_binary()
     except RestateServerBinaryNotFound as e:
         pytest.fail(str(e), pytrace=False)
-    private = tmp_path_factory.mktemp("identity") / "private.pem"
-    subprocess.run(
-        ["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(private)], check=True
-    )
-    der = subprocess.run(
-        ["openssl", "pkey", "-in", str(private), "-pubout", "-outform", "DER"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    return private, "publickeyv1_" + base58(der[-32:])
+    pair = identity.generate(tmp_path_factory.mktemp("identity") / "private.pem")
+    return pair.private_key_pem, pair.public_key
 
 
 @pytest.fixture(scope="module")

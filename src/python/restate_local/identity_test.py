@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app import identity
+from restate_local import identity
 
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
 

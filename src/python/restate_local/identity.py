@@ -1,9 +1,9 @@
-"""Request identity for the embedded Restate server: an ed25519 key pair made with openssl.
+"""Request identity for a Restate server: an ed25519 key pair made with openssl.
 
 The server signs every request to the app with the private key (PEM file); the app accepts only
 requests signed by it, checking with the public key in Restate's `publickeyv1_<base58>` form.
-The pair is kept (mode 0600) under the embedded server's data dir and reused across runs; a
-file that is not a usable ed25519 key is replaced.
+`ensure_key_pair` keeps the pair (mode 0600) where it is told, e.g. under an embedded server's
+data dir, and reuses it across runs; a file that is not a usable ed25519 key is replaced.
 """
 
 from __future__ import annotations
