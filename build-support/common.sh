@@ -29,3 +29,18 @@ find_python() {
 restate_server_default_bin() {
   echo "${RESTATE_PANTS_CACHE_DIR}/restate-server-${RESTATE_SERVER_VERSION}/node_modules/@restatedev/restate-server-linux-x64/bin/restate-server"
 }
+
+# The system's CA bundle: what trusts the network on machines whose TLS goes through a proxy
+# with its own CA. PANTS_CA_CERTS_PATH (Pants' own name for the option) wins.
+find_ca_bundle() {
+  local candidate
+  for candidate in "${PANTS_CA_CERTS_PATH:-}" "${SSL_CERT_FILE:-}" \
+    /etc/ssl/certs/ca-certificates.crt /etc/pki/tls/certs/ca-bundle.crt \
+    /etc/ssl/ca-bundle.pem /etc/ssl/cert.pem; do
+    if [[ -n "$candidate" && -f "$candidate" ]]; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}

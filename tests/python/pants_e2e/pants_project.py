@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import shutil
 import signal
@@ -105,12 +104,6 @@ requirements = ["mypy"]
 [ruff]
 install_from_resolve = "tools"
 requirements = ["ruff"]
-
-# As ./pants writes into the repo's machine-local .pants.rc: the locally built pex tool.
-[pex-cli]
-version = "v{pex_version}"
-url_template = "file://{pex_path}"
-known_versions = [{known_versions}]
 """
 
 MYPY_INI = """\
@@ -150,14 +143,12 @@ def find_pants(env: Mapping[str, str] = os.environ) -> Path:
     return venvs[-1] / "bin" / "pants"
 
 
-def find_pex_tool(env: Mapping[str, str] = os.environ) -> tuple[str, Path]:
-    """(version, path) of the pex tool ./pants built, e.g. ("2.1.137", .../pex-2.1.137/pex)."""
-    cache = restate_pants_cache_dir(env)
-    tools = sorted(cache.glob("pex-*/pex"))
-    if not tools:
-        raise PantsNotBootstrapped(f"no pex tool under {cache}: run ./pants once to build it.")
-    tool = tools[-1]
-    return tool.parent.name[len("pex-") :], tool
+def machine_rc(env: Mapping[str, str] = os.environ) -> str:
+    """The machine-local Pants settings ./pants wrote: the pex tool, pip without pip config."""
+    path = restate_pants_cache_dir(env) / "machine.pants.rc"
+    if not path.is_file():
+        raise PantsNotBootstrapped(f"no {path}: run ./pants once to write it.")
+    return path.read_text()
 
 
 @contextlib.contextmanager
@@ -173,20 +164,8 @@ def machine_lock(name: str, env: Mapping[str, str] = os.environ) -> Iterator[Non
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def pants_toml(env: Mapping[str, str] = os.environ) -> str:
-    version, pex_path = find_pex_tool(env)
-    data = pex_path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    known = ",".join(
-        f'"v{version}|{platform}|{sha}|{len(data)}"'
-        for platform in ("linux_x86_64", "linux_arm64", "macos_x86_64", "macos_arm64")
-    )
-    return PANTS_TOML.format(
-        pants_version=PANTS_VERSION,
-        pex_version=version,
-        pex_path=pex_path,
-        known_versions=known,
-    )
+def pants_toml() -> str:
+    return PANTS_TOML.format(pants_version=PANTS_VERSION)
 
 
 def pants_env(root: Path, env: Mapping[str, str] = os.environ) -> dict[str, str]:
@@ -263,7 +242,9 @@ class PantsProject:
         project = cls(root, pants, pants_env(root, env))
         project.write(
             {
-                "pants.toml": pants_toml(env),
+                "pants.toml": pants_toml(),
+                # Pants reads a .pants.rc at the build root, as in the real repo.
+                ".pants.rc": machine_rc(env),
                 "mypy.ini": MYPY_INI,
                 f"{THIRDPARTY_DIR}/BUILD": THIRDPARTY_BUILD,
                 **files,
