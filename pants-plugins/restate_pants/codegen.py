@@ -35,7 +35,6 @@ from restate_pants.target_types import (
     component_options,
 )
 
-
 logger = logging.getLogger(__name__)
 
 # Logged (at debug level) once per analysis that actually runs: the scale benchmark counts these
