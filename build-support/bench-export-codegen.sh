@@ -2,7 +2,8 @@
 # Times `pants export-codegen` cold and after editing one handler module, with pantsd, on a
 # throwaway copy of the codegen sample (tests/python/pants_e2e/bench_export_codegen.py).
 #
-#   build-support/bench-export-codegen.sh [--edits N] [--keep]
+#   build-support/bench-export-codegen.sh [--edits N] [--targets N] [--keep]
+#   (--targets 500: a generated repo of 500 restate_service targets and one deployment)
 #
 # Uses the Pants venv and pex tool that ./pants bootstraps (it runs ./pants once if they are
 # missing). The project runs its own pantsd, stopped at the end; the repo's pantsd is untouched.

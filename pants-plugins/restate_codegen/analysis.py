@@ -326,14 +326,9 @@ class _ModuleAnalysis:
         if not function.params or function.params[0].annotation is None:
             return None
         annotation = function.params[0].annotation
-        qualified = set(function.first_param_qualified_names)
-        if annotation.quoted and annotation.dotted is not None:
-            # QualifiedNameProvider does not see inside strings: resolve the text ourselves.
-            resolved = self._qualify(annotation.dotted)
-            if resolved is not None:
-                qualified.add(resolved)
-        kinds = [_CONTEXTS[name] for name in sorted(qualified) if name in _CONTEXTS]
-        return kinds[0] if kinds else None
+        # The module's own import table says what the name refers to, in strings as well.
+        qualified = self._qualify(annotation.dotted) if annotation.dotted is not None else None
+        return _CONTEXTS.get(qualified) if qualified is not None else None
 
     def _check_missing_context_import(self, function: FunctionFacts) -> None:
         annotation = function.params[0].annotation if function.params else None

@@ -1,25 +1,29 @@
 """One pass over a handler module that collects facts into plain data.
 
-The visitor decides nothing: it records the module's bindings, its module-scope functions and
+The collector decides nothing: it records the module's bindings, its module-scope functions and
 their annotations; `analysis.py` turns those facts into handlers or diagnostics.
+
+Speed: the module scope is read by walking statements (not every node), names are resolved from
+the module's own import table (`Binding`s) instead of libcst's Scope and QualifiedName
+providers, and positions come from one code generation pass over function headers that stops
+after the last one. That is about a tenth of what the metadata providers cost;
+`facts_test.py` checks every position against libcst's PositionProvider.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
+import dataclasses
+import itertools
 import re
 import warnings
-from dataclasses import dataclass
-from typing import FrozenSet, List, Optional, Set, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
-from libcst.metadata import (
-    GlobalScope,
-    MetadataWrapper,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
+from libcst._nodes.internal import CodegenState
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from restate_codegen.model import SourceFile
 from restate_codegen.typeexpr import (
@@ -75,8 +79,6 @@ class FunctionFacts:
     docstring: Optional[str]
     line: int  # of the function's name
     column: int
-    # What QualifiedNameProvider says the first parameter's annotation refers to.
-    first_param_qualified_names: Tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -136,21 +138,17 @@ def _locate_validation_error(text: str, message: str) -> Tuple[int, int]:
 
 
 def _collect(source: SourceFile, module: cst.Module) -> ModuleFacts:
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     collector = _Collector(source)
-    wrapper.visit(collector)
-    global_names: Set[str] = set()
-    for scope in wrapper.resolve(ScopeProvider).values():
-        if isinstance(scope, GlobalScope):
-            global_names.update(assignment.name for assignment in scope.assignments)
-            break
+    collector.block(module.body)
+    collector.scan_for_other_bindings(module, source.text)
+    positions = _Positions(module, collector.function_nodes)
     known = {binding.local for binding in collector.bindings}
     return ModuleFacts(
         docstring=module.get_docstring(clean=True) or None,
         bindings=tuple(collector.bindings),
-        other_globals=frozenset(global_names - known),
+        other_globals=frozenset(collector.other_globals - known),
         star_imports=tuple(collector.star_imports),
-        functions=tuple(collector.functions),
+        functions=tuple(_function_facts(node, positions) for node in collector.function_nodes),
     )
 
 
@@ -193,72 +191,122 @@ def _is_type_checking(test: cst.BaseExpression) -> bool:
     return (dotted_name(test) or "").rsplit(".", 1)[-1] == _TYPE_CHECKING
 
 
-class _Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider)
+class _Collector:
+    """Reads the module scope: the top-level statements and those inside module-level `if`,
+    `try`, `with`, `for`, `while` and `match` blocks, never function or class bodies (whose names
+    are local). A plain walk over statements, not a visitor over every node: the module scope is
+    all that analysis needs, and walking bodies is most of libcst's cost."""
 
     def __init__(self, source: SourceFile) -> None:
-        super().__init__()
         self._source = source
         self.bindings: List[Binding] = []
         self.star_imports: List[str] = []
-        self.functions: List[FunctionFacts] = []
-        self._type_checking_blocks: Set[int] = set()
+        self.function_nodes: List[cst.FunctionDef] = []
+        self.other_globals: Set[str] = set()  # bound by for, with, except, match, :=, global
         self._type_checking_depth = 0
         self._except_depth = 0
 
-    # Context: which statements only run for type checkers, and which are fallbacks.
+    def block(self, statements: Sequence[cst.CSTNode]) -> None:
+        for statement in statements:
+            self.statement(statement)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if id(node) in self._type_checking_blocks:
-            self._type_checking_depth += 1
-        return super().on_visit(node)
+    def suite(self, suite: cst.BaseSuite, type_checking: bool = False) -> None:
+        self._type_checking_depth += type_checking
+        self.block(suite.body)
+        self._type_checking_depth -= type_checking
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        if id(original_node) in self._type_checking_blocks:
-            self._type_checking_depth -= 1
+    def statement(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            self.block(node.body)
+        elif isinstance(node, cst.FunctionDef):
+            self._define(node.name.value)
+            self.function_nodes.append(node)
+        elif isinstance(node, cst.ClassDef):
+            self._define(node.name.value)
+        elif isinstance(node, cst.If):
+            self._if(node)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            self._try(node)
+        elif isinstance(node, (cst.For, cst.While)):
+            if isinstance(node, cst.For):
+                self.other_globals.update(_target_names(node.target))
+            self.suite(node.body)
+            if node.orelse is not None:
+                self.suite(node.orelse.body)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                if item.asname is not None:
+                    self.other_globals.update(_target_names(item.asname.name))
+            self.suite(node.body)
+        elif isinstance(node, cst.Match):
+            for case in node.cases:
+                self.other_globals.update(_capture_names(case.pattern))
+                self.suite(case.body)
+        elif isinstance(node, cst.Import):
+            self._import(node)
+        elif isinstance(node, cst.ImportFrom):
+            self._import_from(node)
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                for name in _target_names(target.target):
+                    self._define(name)
+        elif isinstance(node, cst.AnnAssign):
+            if isinstance(node.target, cst.Name):
+                self._define(node.target.value)
+        elif isinstance(node, cst.TypeAlias):
+            self._define(node.name.value)
 
-    def visit_If(self, node: cst.If) -> None:
-        if _is_type_checking(node.test):
-            self._type_checking_blocks.add(id(node.body))
-        elif (
+    def _if(self, node: cst.If) -> None:
+        negated = (
             isinstance(node.test, cst.UnaryOperation)
             and isinstance(node.test.operator, cst.Not)
             and _is_type_checking(node.test.expression)
-            and node.orelse is not None
-        ):
-            self._type_checking_blocks.add(id(node.orelse))
+        )
+        self.suite(node.body, type_checking=_is_type_checking(node.test))
+        orelse = node.orelse
+        self._type_checking_depth += negated
+        if isinstance(orelse, cst.If):
+            self._if(orelse)
+        elif orelse is not None:
+            self.suite(orelse.body)
+        self._type_checking_depth -= negated
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        self._except_depth += 1
+    def _try(self, node: Union[cst.Try, cst.TryStar]) -> None:
+        self.suite(node.body)
+        for handler in node.handlers:
+            if handler.name is not None:
+                self.other_globals.update(_target_names(handler.name.name))
+            self._except_depth += 1
+            self.suite(handler.body)
+            self._except_depth -= 1
+        for part in (node.orelse, node.finalbody):
+            if part is not None:
+                self.suite(part.body)
 
-    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
-        self._except_depth -= 1
-
-    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
-        self._except_depth += 1
-
-    def leave_ExceptStarHandler(self, original_node: cst.ExceptStarHandler) -> None:
-        self._except_depth -= 1
+    def scan_for_other_bindings(self, module: cst.Module, text: str) -> None:
+        """Names bound in the module scope from inside expressions (`:=`) or from functions
+        (`global`). Both are rare, so the text decides whether the whole tree is walked."""
+        if ":=" in text or _GLOBAL.search(text):
+            finder = _OtherBindingsFinder()
+            module.visit(finder)
+            self.other_globals.update(finder.names)
 
     # Bindings.
 
-    def _bind(self, local: str, module: Optional[str], attribute: Optional[str]) -> None:
-        self.bindings.append(
-            Binding(
-                local=local,
-                module=module,
-                attribute=attribute,
-                defined_here=module == self._source.module and attribute == local,
-                type_checking=self._type_checking_depth > 0,
-                fallback=self._except_depth > 0,
-            )
+    def _binding(self, local: str, module: Optional[str], attribute: Optional[str]) -> Binding:
+        return Binding(
+            local=local,
+            module=module,
+            attribute=attribute,
+            defined_here=module == self._source.module and attribute == local,
+            type_checking=self._type_checking_depth > 0,
+            fallback=self._except_depth > 0,
         )
 
     def _define(self, local: str) -> None:
-        self._bind(local, self._source.module, local)
+        self.bindings.append(self._binding(local, self._source.module, local))
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def _import(self, node: cst.Import) -> None:
         for alias in node.names:
             module = dotted_name(alias.name) or ""
             aliased = alias.asname is not None and isinstance(alias.asname.name, cst.Name)
@@ -267,18 +315,10 @@ class _Collector(cst.CSTVisitor):
             else:
                 local = module.split(".", 1)[0]
             # `import a.b` binds `a`, and importing `a.b` is what makes `a.b.X` readable.
-            self.bindings.append(
-                Binding(
-                    local=local,
-                    module=module,
-                    attribute=None,
-                    aliased=aliased,
-                    type_checking=self._type_checking_depth > 0,
-                    fallback=self._except_depth > 0,
-                )
-            )
+            binding = self._binding(local, module, None)
+            self.bindings.append(dataclasses.replace(binding, defined_here=False, aliased=aliased))
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+    def _import_from(self, node: cst.ImportFrom) -> None:
         name = dotted_name(node.module) if node.module is not None else ""
         level = len(node.relative)
         module = resolve_relative(self._source, level, name or "") if level else name
@@ -290,90 +330,176 @@ class _Collector(cst.CSTVisitor):
             local = attribute
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.bindings.append(
-                Binding(
-                    local=local,
-                    module=module,
-                    attribute=attribute,
-                    type_checking=self._type_checking_depth > 0,
-                    fallback=self._except_depth > 0,
-                )
-            )
+            binding = self._binding(local, module, attribute)
+            self.bindings.append(dataclasses.replace(binding, defined_here=False))
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        if self._in_module_scope(node):
-            self._define(node.name.value)
-        return False
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if self._in_module_scope(node):
-            for target in node.targets:
-                for name in _target_names(target.target):
-                    self._define(name)
+_GLOBAL = re.compile(r"\bglobal\b")
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if self._in_module_scope(node) and isinstance(node.target, cst.Name):
-            self._define(node.target.value)
 
-    def visit_TypeAlias(self, node: cst.TypeAlias) -> None:
-        if self._in_module_scope(node):
-            self._define(node.name.value)
+class _OtherBindingsFinder(cst.CSTVisitor):
+    """`x := ...` outside functions, classes and lambdas, and `global x` anywhere."""
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: Set[str] = set()
+        self._local_scopes = 0
 
-    def _in_module_scope(self, node: cst.CSTNode) -> bool:
-        return isinstance(self.get_metadata(ScopeProvider, node, None), GlobalScope)
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._local_scopes += 1
 
-    # Functions.
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._local_scopes -= 1
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        if not self._in_module_scope(node):
-            return False
-        self._define(node.name.value)
-        params = tuple(self._param(param, kind) for param, kind in _all_params(node.params))
-        first_qualified: Tuple[str, ...] = ()
-        first = _first_param(node.params)
-        if first is not None and first.annotation is not None:
-            qualified = self.get_metadata(QualifiedNameProvider, first.annotation.annotation, set())
-            first_qualified = tuple(sorted(q.name for q in qualified))
-        returns = self._annotation(node.returns) if node.returns is not None else None
-        finder = _ReturnFinder()
-        node.body.visit(finder)
-        docstring = node.get_docstring(clean=True)
-        line, column = self._position(node.name)
-        self.functions.append(
-            FunctionFacts(
-                name=node.name.value,
-                is_async=node.asynchronous is not None,
-                params=params,
-                returns=returns,
-                returns_value=finder.returns_value,
-                docstring=docstring or None,
-                line=line,
-                column=column,
-                first_param_qualified_names=first_qualified,
-            )
-        )
-        return False
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._local_scopes += 1
 
-    def _param(self, param: cst.Param, kind: str) -> ParamFacts:
-        line, column = self._position(param.name)
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._local_scopes -= 1
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._local_scopes += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._local_scopes -= 1
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if self._local_scopes == 0 and isinstance(node.target, cst.Name):
+            self.names.add(node.target.value)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.names.update(item.name.value for item in node.names)
+
+
+def _function_facts(node: cst.FunctionDef, positions: "_Positions") -> FunctionFacts:
+    def param(param: cst.Param, kind: str) -> ParamFacts:
+        line, column = positions.of(param.name)
         return ParamFacts(
             name=param.name.value,
             kind=kind,
-            annotation=self._annotation(param.annotation) if param.annotation else None,
+            annotation=annotation(param.annotation) if param.annotation else None,
             has_default=param.default is not None,
             line=line,
             column=column,
         )
 
-    def _annotation(self, annotation: cst.Annotation) -> AnnotationFacts:
-        return read_annotation(annotation.annotation, self._position)
+    def annotation(node: cst.Annotation) -> AnnotationFacts:
+        return read_annotation(node.annotation, positions.of)
 
-    def _position(self, node: cst.CSTNode) -> Position:
-        start = self.get_metadata(PositionProvider, node).start
-        return start.line, start.column + 1
+    returns_value = False
+    if node.returns is None:
+        # Only a function without a return annotation needs its body read.
+        finder = _ReturnFinder()
+        node.body.visit(finder)
+        returns_value = finder.returns_value
+    line, column = positions.of(node.name)
+    return FunctionFacts(
+        name=node.name.value,
+        is_async=node.asynchronous is not None,
+        params=tuple(param(p, kind) for p, kind in _all_params(node.params)),
+        returns=annotation(node.returns) if node.returns is not None else None,
+        returns_value=returns_value,
+        docstring=node.get_docstring(clean=True) or None,
+        line=line,
+        column=column,
+    )
+
+
+class _Positions:
+    """Line and column of the nodes in the headers of some functions (name, parameters,
+    annotations), as libcst's PositionProvider gives them (the syntactic start: after any
+    parentheses), from one plain code generation pass that counts only what it must.
+
+    PositionProvider records every node of the module and costs several times the parse."""
+
+    def __init__(self, module: cst.Module, functions: Sequence[cst.FunctionDef]) -> None:
+        self._module = module
+        state = _HeaderPositionState(
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+            headers={id(f): f for f in functions},
+        )
+        if functions:
+            with contextlib.suppress(_AllHeadersDone):
+                module._codegen(state)
+        self._positions = state.positions
+        self._fallback: Optional[Mapping[cst.CSTNode, CodeRange]] = None
+
+    def of(self, node: cst.CSTNode) -> Position:
+        position = self._positions.get(id(node))
+        if position is None:
+            # Not in a header (a caller asked for something else): the full provider answers.
+            if self._fallback is None:
+                wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+                self._fallback = wrapper.resolve(PositionProvider)
+            start = self._fallback[node].start
+            position = (start.line, start.column + 1)
+        return position
+
+
+@dataclass(frozen=False)
+class _HeaderPositionState(CodegenState):
+    headers: Dict[int, cst.FunctionDef] = field(default_factory=dict)
+    positions: Dict[int, Position] = field(default_factory=dict)
+    _header: Optional[cst.FunctionDef] = None  # the function whose header is being generated
+    _in_body: bool = False
+    _line: int = 1
+    _column: int = 0  # 0-based, like libcst's
+    _counted: int = 0  # how many of `tokens` _line and _column account for
+    _remaining: int = 0  # headers not generated yet
+
+    def __post_init__(self) -> None:
+        self._remaining = len(self.headers)
+
+    def _here(self) -> Position:
+        for token in itertools.islice(self.tokens, self._counted, None):
+            if "\n" in token or "\r" in token:
+                segments = _NEWLINE.split(token)
+                self._line += len(segments) - 1
+                self._column = len(segments[-1])
+            else:
+                self._column += len(token)
+        self._counted = len(self.tokens)
+        return self._line, self._column + 1
+
+    def _recording(self) -> bool:
+        return self._header is not None and not self._in_body
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if self._header is None:
+            self._header = self.headers.get(id(node))
+        elif node is self._header.body:
+            self._in_body = True
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if self._header is None:
+            return
+        if node is self._header:
+            self._header = None
+            self._remaining -= 1
+            if self._remaining == 0:
+                raise _AllHeadersDone  # what follows the last header does not matter
+        elif node is self._header.body:
+            self._in_body = False
+
+    @contextlib.contextmanager
+    def record_syntactic_position(
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: Optional[cst.CSTNode] = None,
+        end_node: Optional[cst.CSTNode] = None,
+    ) -> Iterator[None]:
+        if self._recording():
+            self.positions[id(node)] = self._here()  # after the node's own parentheses
+        yield
+
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class _AllHeadersDone(Exception):
+    pass
 
 
 _Param = Tuple[cst.Param, str]
@@ -393,6 +519,18 @@ def _all_params(params: cst.Parameters) -> List[_Param]:
 def _first_param(params: cst.Parameters) -> Optional[cst.Param]:
     all_params = _all_params(params)
     return all_params[0][0] if all_params else None
+
+
+def _capture_names(pattern: cst.CSTNode) -> List[str]:
+    """The names a `case` pattern binds."""
+    names: List[str] = []
+    if isinstance(pattern, (cst.MatchAs, cst.MatchStar)) and pattern.name is not None:
+        names.append(pattern.name.value)
+    if isinstance(pattern, cst.MatchMapping) and pattern.rest is not None:
+        names.append(pattern.rest.value)
+    for child in pattern.children:
+        names.extend(_capture_names(child))
+    return names
 
 
 def _target_names(target: cst.BaseExpression) -> List[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 from typing import Sequence
@@ -15,6 +16,7 @@ from pants.engine.target import (
     GenerateSourcesRequest,
     HydratedSources,
     HydrateSourcesRequest,
+    Targets,
     WrappedTarget,
     WrappedTargetRequest,
 )
@@ -32,6 +34,12 @@ from restate_pants.target_types import (
     component_name,
     component_options,
 )
+
+logger = logging.getLogger(__name__)
+
+# Logged (at debug level) once per analysis that actually runs: the scale benchmark counts these
+# to show that an edit re-analyses only the edited target.
+ANALYSIS_LOG_PREFIX = "Restate analysis of"
 
 
 class RestateCodegenError(Exception):
@@ -64,8 +72,10 @@ def format_diagnostics(address: Address, diagnostics: Sequence[Diagnostic]) -> s
 
 @dataclass(frozen=True)
 class RestateServiceAnalysisRequest:
+    """Keyed by the address alone, so that a target's own codegen and every deployment serving
+    it share one analysis."""
+
     address: Address
-    description_of_origin: str
 
 
 @dataclass(frozen=True)
@@ -80,14 +90,9 @@ class AnalyzedRestateService:
 async def analyze_restate_service(request: RestateServiceAnalysisRequest) -> AnalyzedRestateService:
     wrapped = await Get(
         WrappedTarget,
-        WrappedTargetRequest(request.address, description_of_origin=request.description_of_origin),
+        WrappedTargetRequest(request.address, description_of_origin="a restate_service analysis"),
     )
     target = wrapped.target
-    if not target.has_field(RestateServiceSourcesField):
-        raise RestateCodegenError(
-            f"{request.address} ({request.description_of_origin}) is a `{target.alias}` target, "
-            "not a `restate_service`: list only restate_service targets there."
-        )
     source_root, hydrated = await MultiGet(
         Get(SourceRoot, SourceRootRequest, SourceRootRequest.for_address(request.address)),
         Get(HydratedSources, HydrateSourcesRequest(target[RestateServiceSourcesField])),
@@ -104,6 +109,7 @@ async def analyze_restate_service(request: RestateServiceAnalysisRequest) -> Ana
             ) from None
         sources.append(SourceFile(file.path, module_for_path(file.path, source_root.path), text))
 
+    logger.debug("%s %s", ANALYSIS_LOG_PREFIX, request.address)
     result = analyze_component(component_name(target), sources, component_options(target))
     if result.component is None or result.diagnostics:
         raise RestateCodegenError(format_diagnostics(request.address, result.diagnostics))
@@ -134,10 +140,7 @@ async def generate_restate_service_glue(
     request: GeneratePythonFromRestateServiceRequest,
 ) -> GeneratedSources:
     analyzed = await Get(
-        AnalyzedRestateService,
-        RestateServiceAnalysisRequest(
-            request.protocol_target.address, "a restate_service target being generated"
-        ),
+        AnalyzedRestateService, RestateServiceAnalysisRequest(request.protocol_target.address)
     )
     files = render_component(analyzed.component, analyzed.modules)
     return GeneratedSources(await _snapshot_of(files, analyzed.source_root))
@@ -163,9 +166,16 @@ async def resolve_deployment_services(request: DeploymentServicesRequest) -> Dep
             request.services, owning_address=request.address, description_of_origin=origin
         ),
     )
+    targets = await Get(Targets, Addresses(sorted(addresses)))
+    for target in targets:
+        if not target.has_field(RestateServiceSourcesField):
+            raise RestateCodegenError(
+                f"{target.address} ({origin}) is a `{target.alias}` target, "
+                "not a `restate_service`: list only restate_service targets there."
+            )
     analyzed = await MultiGet(
-        Get(AnalyzedRestateService, RestateServiceAnalysisRequest(address, origin))
-        for address in sorted(addresses)
+        Get(AnalyzedRestateService, RestateServiceAnalysisRequest(target.address))
+        for target in targets
     )
     by_name: dict[str, AnalyzedRestateService] = {}
     for service in analyzed:

@@ -1,4 +1,6 @@
-"""Times `pants export-codegen` on the codegen sample (4 components + a deployment), with pantsd.
+"""Times `pants export-codegen` with pantsd: on the codegen sample (4 components + a deployment),
+or with `--targets N` on a generated repo of N handler modules (services, virtual objects and
+workflows, one `restate_service` each) and one deployment serving them all.
 
 Run through build-support/bench-export-codegen.sh (from the repo root). The project is a
 throwaway copy (see pants_project.py) with its own pantsd, so the figures do not depend on the
@@ -9,7 +11,8 @@ repo's pantsd; the persistent caches (~/.cache/pants) are the user's, as in real
 - after edit: one handler module gets one more handler, then the same command (repeated);
 - cold, --no-pantsd: for reference, every run without the daemon.
 
-Each edit is checked: the exported client must have the new handler.
+Each edit is checked: the exported client must have the new handler. With `--targets`, one more
+edit runs with debug logging to count how many targets' analysis re-ran (it should be one).
 """
 
 from __future__ import annotations
@@ -58,6 +61,67 @@ def sample_files(plugin_dir: Path) -> dict[str, str]:
     return {**files, **BUILDS}
 
 
+# The generated repo: N modules in packages of 25, kinds in turn.
+SCALE_KINDS = (
+    ("Context", "Context"),
+    ("ObjectContext", "ObjectSharedContext"),
+    ("WorkflowContext", "WorkflowSharedContext"),
+)
+SCALE_MODELS = """\
+from pydantic import BaseModel
+
+
+class Order(BaseModel):
+    id: str
+    quantity: int = 1
+"""
+
+
+def scale_module(number: int) -> str:
+    main_ctx, other_ctx = SCALE_KINDS[number % len(SCALE_KINDS)]
+    main = "run" if main_ctx == "WorkflowContext" else "handle"
+    return (
+        f'"""Component {number} of the scale benchmark."""\n\n'
+        "from __future__ import annotations\n\n"
+        f"from restate import {main_ctx}, {other_ctx}\n\n"
+        "from scale.models import Order\n\n\n"
+        f"async def {main}(ctx: {main_ctx}, req: Order) -> Order:\n"
+        '    """Handles one order."""\n'
+        "    return req\n\n\n"
+        f"async def count(ctx: {other_ctx}, n: int) -> int:\n"
+        "    return n + 1\n"
+    )
+
+
+def scale_files(targets: int) -> tuple[dict[str, str], str, str]:
+    """The repo's files, the module the edits change and the client module it exports."""
+    files = {"src/python/scale/__init__.py": "", "src/python/scale/models.py": SCALE_MODELS}
+    services = []
+    for package in range((targets + 24) // 25):
+        numbers = range(package * 25, min(targets, (package + 1) * 25))
+        directory = f"src/python/scale/p{package}"
+        files[f"{directory}/__init__.py"] = ""
+        build = ["python_sources()\n"]
+        for number in numbers:
+            files[f"{directory}/c{number}.py"] = scale_module(number)
+            build.append(f"restate_service(name='c{number}_svc', sources=['c{number}.py'])")
+            services.append(f"{directory}:c{number}_svc")
+        files[f"{directory}/BUILD"] = "\n".join(build) + "\n"
+    files["src/python/scale/BUILD"] = (
+        f"python_sources()\n\nrestate_deployment(name='deployment', services={services!r})\n"
+    )
+    return (
+        files,
+        "src/python/scale/p0/c0.py",
+        "dist/codegen/src/python/scale/p0/c0_svc_restate_client.py",
+    )
+
+
+def analyses_in(result_stderr: str) -> int:
+    """How many targets were analysed (restate_pants.codegen logs each at debug level)."""
+    return result_stderr.count("Restate analysis of ")
+
+
 def timed_export(project: PantsProject, *flags: str) -> float:
     return project.ok(*flags, "export-codegen", "::").seconds
 
@@ -66,33 +130,49 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, default=Path.cwd(), help="the repo root")
     parser.add_argument("--edits", type=int, default=5, help="edit-then-export rounds")
+    parser.add_argument("--targets", type=int, default=0, help="a generated repo of N targets")
     parser.add_argument("--keep", action="store_true", help="keep the temp project")
     args = parser.parse_args()
     plugin_dir = (args.repo / "pants-plugins").resolve()
     thirdparty_dir = (args.repo / "3rdparty/python").resolve()
+    if args.targets:
+        files, edited, exported_client = scale_files(args.targets)
+        what = f"a generated repo of {args.targets} restate_service targets + deployment"
+    else:
+        files, edited, exported_client = sample_files(plugin_dir), EDITED, EXPORTED_CLIENT
+        what = f"the codegen sample ({len(SERVICES)} components + deployment)"
 
+    reran = None
     with machine_lock("pants-e2e"):
         tmp = Path(tempfile.mkdtemp(prefix="restate-bench-export-codegen-"))
         project = PantsProject.create(
-            tmp / "project",
-            plugin_dir=plugin_dir,
-            thirdparty_dir=thirdparty_dir,
-            files=sample_files(plugin_dir),
+            tmp / "project", plugin_dir=plugin_dir, thirdparty_dir=thirdparty_dir, files=files
         )
         try:
             cold = timed_export(project)
             no_change = timed_export(project)
-            handler = project.read(EDITED)
+            handler = project.read(edited)
             edits = []
-            for i in range(args.edits):
+            for i in range(args.edits + (1 if args.targets else 0)):
                 handler += (
                     f"\n\nasync def ping_{i}(ctx: restate.Context, n: int) -> int:\n"
                     f'    """Bench edit {i}."""\n'
                     f"    return n + {i}\n"
                 )
-                project.write({EDITED: handler})
-                edits.append(timed_export(project))
-                exported = project.read(EXPORTED_CLIENT)
+                if "import restate\n" not in handler:
+                    handler = "import restate\n" + handler
+                if i == args.edits:
+                    # pantsd sets its Python log level when it starts: start one at debug level
+                    # and warm it up first.
+                    project.stop()
+                    project.ok("-ldebug", "export-codegen", "::")
+                project.write({edited: handler})
+                if i == args.edits:  # the extra, untimed round: count what re-ran
+                    result = project.ok("-ldebug", "export-codegen", "::")
+                    reran = analyses_in(result.stderr)
+                else:
+                    edits.append(timed_export(project))
+                exported = project.read(exported_client)
                 if f"async def ping_{i}(" not in exported:
                     raise AssertionError(f"export-codegen did not see edit {i}: stale glue")
             project.stop()
@@ -104,14 +184,16 @@ def main() -> int:
             else:
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"export-codegen :: on the codegen sample ({len(SERVICES)} components + deployment)")
+    print(f"export-codegen :: on {what}")
     print(f"  cold (starts pantsd):             {cold:6.2f}s")
     print(f"  warm pantsd, no change:           {no_change:6.2f}s")
     print(
-        f"  warm pantsd, after editing {EDITED.rsplit('/', 1)[1]}: "
+        f"  warm pantsd, after editing {edited.rsplit('/', 1)[1]}: "
         f"median {statistics.median(edits):.2f}s "
         f"(min {min(edits):.2f}s, max {max(edits):.2f}s, n={len(edits)})"
     )
+    if reran is not None:
+        print(f"  targets re-analysed after one edit: {reran}")
     print(f"  --no-pantsd (for reference):      {no_pantsd:6.2f}s")
     return 0
 
