@@ -77,6 +77,7 @@ def main() -> int:
             tmp / "project",
             plugin_dir=plugin_dir,
             thirdparty_dir=thirdparty_dir,
+            runtime_dir=(args.repo / "src/python").resolve(),
             files=sample_files(plugin_dir),
         )
         try:
