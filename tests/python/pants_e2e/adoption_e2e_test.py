@@ -189,7 +189,9 @@ def timings() -> Iterator[dict[str, float]]:
 def project(timings: dict[str, float]) -> Iterator[PantsProject]:
     wheels = sorted(Path.cwd().glob("*.whl"))  # built by `runtime_package_dependencies`
     assert sorted(w.name for w in wheels) == sorted(WHEELS), wheels
+    waiting = time.monotonic()
     with machine_lock("pants-e2e"):
+        timings["waiting for other e2e tests"] = time.monotonic() - waiting
         root = Path(tempfile.mkdtemp(prefix="restate-adoption-")) / "repo"
         (root / "wheels").mkdir(parents=True)
         for wheel in wheels:
