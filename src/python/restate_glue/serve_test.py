@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -217,13 +216,15 @@ def test_a_taken_embedded_server_port(
     )
 
 
-def test_identity_on_without_openssl_is_an_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_identity_on_without_a_usable_key_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(shutil, "which", lambda name: None)
-    code, _, err = serve(embedded_env(tmp_path, APP_IDENTITY="on"), capsys)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    env = embedded_env(tmp_path, APP_IDENTITY="on", APP_RESTATE_DATA_DIR=str(blocker / "data"))
+    code, _, err = serve(env, capsys)
     assert code == 1
-    assert "request identity (APP_IDENTITY=on): openssl is not installed" in err
+    assert err.startswith("server: error: request identity (APP_IDENTITY=on): cannot write a key")
 
 
 def test_example_calls_name_every_handler_at_the_ingress() -> None:
