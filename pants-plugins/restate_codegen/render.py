@@ -30,6 +30,7 @@ from restate_codegen.model import (
     ImportedName,
     TypeRef,
 )
+from restate_codegen.version import __version__
 
 # A line that fits in this many columns stays on one line; longer ones are exploded one item per
 # line with a magic trailing comma, which ruff keeps as is. 88 is ruff's default line length.
@@ -48,7 +49,23 @@ _SDK_CLASSES = {
 # Client method names that the generated classes use themselves; a handler with one of these
 # names gets a trailing underscore in the clients (its Restate name is unchanged).
 _CLIENT_ATTRIBUTES = frozenset(
-    {"send", "from_context", "_ctx", "_key", "_http", "_path", "_delay", "_params"}
+    {
+        "send",
+        "from_context",
+        "component",
+        "key",
+        "_call",
+        "_send",
+        "_submit",
+        "_attach",
+        "_output",
+        "_raw_call",
+        "_ctx",
+        "_key",
+        "_http",
+        "_path",
+        "_delay",
+    }
 )
 _WORKFLOW_INGRESS_METHODS = frozenset({"submit", "attach", "output"})
 
@@ -361,16 +378,28 @@ def _identifier(name: str) -> str:
 # Views: what the templates see
 
 
-_CALL_OPTIONS = ["idempotency_key: str | None = None", "headers: dict[str, str] | None = None"]
+_CALL_OPTIONS = "**options: Unpack[CallOptions]"
 _DELAY = "delay: timedelta | None = None"
 
 
 @dataclass(frozen=True)
-class _SerdeView:
-    variable: str  # module-level name in the client: "_signup_request"
-    annotation: str  # the type as the client module spells it (names renamed)
-    eval_text: str  # the text `_JsonSerde` evaluates at the first call ...
-    eval_module: str  # ... in this module's namespace (a Python expression)
+class _IOView:
+    """One handler's `HandlerIO` in the client module."""
+
+    variable: str  # module-level name in the client: "_signup"
+    request_type: str  # the request type as the client module spells it ("None": no request)
+    response_type: str
+    args: List[str]  # HandlerIO's arguments: the annotations as evaluated, and where
+
+    @property
+    def statement(self) -> str:
+        """`_x: HandlerIO[I, O] = HandlerIO(...)`, laid out as ruff format leaves it."""
+        types = [self.request_type, self.response_type]
+        head = f"{self.variable}: HandlerIO[{', '.join(types)}] = HandlerIO("
+        if len(head) <= LINE_LENGTH:
+            return wrap(head, self.args, ")")
+        exploded = "".join(f"    {t},\n" for t in types)
+        return f"{self.variable}: HandlerIO[\n{exploded}" + wrap("] = HandlerIO(", self.args, ")")
 
 
 @dataclass(frozen=True)
@@ -380,8 +409,8 @@ class _HandlerView:
     function: str  # `alias.function` in the adapter
     kind: HandlerKind
     doc: str
-    request: Optional[_SerdeView]
-    response: _SerdeView
+    takes_request: bool
+    io: _IOView
     adapter_args: List[Union[str, Call]]  # the decorator's arguments in the adapter
 
     @property
@@ -389,30 +418,22 @@ class _HandlerView:
         return "main" if self.kind is HandlerKind.WORKFLOW_MAIN else "handler"
 
     @property
-    def returns_value(self) -> bool:
-        return self.response.annotation != "None"
+    def response_annotation(self) -> str:
+        return self.io.response_type
 
     @property
-    def assign_response(self) -> str:
-        return "response = " if self.returns_value else ""
-
-    @property
-    def serdes(self) -> List[_SerdeView]:
-        return [s for s in (self.request, self.response if self.returns_value else None) if s]
-
-    @property
-    def request_bytes(self) -> str:
-        return f"{self.request.variable}.serialize(req)" if self.request else 'b""'
+    def req(self) -> str:
+        return "req" if self.takes_request else "None"
 
     @property
     def params(self) -> List[str]:
-        request = [f"req: {self.request.annotation}"] if self.request else []
-        return ["self", *request, "*", *_CALL_OPTIONS]
+        request = [f"req: {self.io.request_type}"] if self.takes_request else []
+        return ["self", *request, _CALL_OPTIONS]
 
     @property
     def submit_params(self) -> List[str]:
-        request = [f"req: {self.request.annotation}"] if self.request else []
-        return ["self", *request, "*", _DELAY, *_CALL_OPTIONS]
+        request = [f"req: {self.io.request_type}"] if self.takes_request else []
+        return ["self", *request, "*", _DELAY, _CALL_OPTIONS]
 
 
 @dataclass
@@ -428,24 +449,17 @@ class _ComponentView:
     main: Optional[_HandlerView] = None
 
     @property
-    def _key(self) -> List[str]:
-        return ["key: str"] if self.keyed else []
-
-    @property
-    def ctx_init_params(self) -> List[str]:
-        return ["self", "ctx: restate.Context", *self._key]
-
-    @property
-    def send_init_params(self) -> List[str]:
-        return [*self.ctx_init_params, _DELAY]
-
-    @property
-    def ingress_init_params(self) -> List[str]:
-        return ["self", "http: httpx.AsyncClient", *self._key]
-
-    @property
-    def ingress_send_init_params(self) -> List[str]:
-        return [*self.ingress_init_params, _DELAY]
+    def bases(self) -> Dict[str, str]:
+        """The runtime's base class of each generated client class."""
+        prefix = "Keyed" if self.keyed else "Service"
+        return {
+            "client": f"{prefix}Client",
+            "send_client": f"{prefix}SendClient",
+            "ingress_client": "WorkflowIngressClient"
+            if self.is_workflow
+            else f"{prefix}IngressClient",
+            "ingress_send_client": f"{prefix}IngressSendClient",
+        }
 
     @property
     def client_doc(self) -> str:
@@ -548,39 +562,37 @@ def _tidy(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Adapter and clients
 
-_SERDE_IMPORTS = (
-    _Import("functools", None, "functools"),
-    _Import("importlib", None, "importlib"),
-    _Import("sys", None, "sys"),
-    _Import("collections.abc", "Callable", "Callable"),
-    _Import("typing", "Any", "Any"),
-    _Import("typing", "TypeVar", "TypeVar"),
-    _Import("typing", "cast", "cast"),
-    _Import("typing", "get_args", "get_args"),
-    _Import("typing", "get_origin", "get_origin"),
-    _Import("typing", "get_type_hints", "get_type_hints"),
-    _Import("pydantic", None, "pydantic"),
+_ADAPTER_IMPORTS = (
     _Import("restate", None, "restate"),
-    _Import("restate.serde", "Serde", "Serde"),
+    _Import("restate_glue", "JsonSerde", "JsonSerde"),
+    _Import("restate_glue", "require_runtime", "require_runtime"),
 )
-_SERDE_NAMES = ("T", "_JsonSerde", "_uses")
+_ADAPTER_NAMES = ("definition",)
 # What the adapter adds so that a request failing validation is the caller's 400, not a 500.
-_ADAPTER_NAMES = _SERDE_NAMES + (
-    "_InvalidRequest",
-    "_RequestSerde",
-    "_Handler",
-    "_checked",
-    "definition",
+_ADAPTER_REQUEST_IMPORTS = (
+    _Import("restate_glue", "RequestSerde", "RequestSerde"),
+    _Import("restate_glue", "checked", "checked"),
 )
-_ADAPTER_REQUEST_IMPORTS = (_Import("collections.abc", "Awaitable", "Awaitable"),)
-_CLIENT_IMPORTS = _SERDE_IMPORTS + (
-    _Import("json", None, "json"),
+_CLIENT_IMPORTS = (
     _Import("datetime", "timedelta", "timedelta"),
     _Import("typing", "TYPE_CHECKING", "TYPE_CHECKING"),
-    _Import("urllib.parse", "quote", "quote"),
-    _Import("httpx", None, "httpx"),
+    _Import("typing", "Unpack", "Unpack"),
+    _Import("restate", None, "restate"),
+    _Import("restate_glue", "CallOptions", "CallOptions"),
+    _Import("restate_glue", "HandlerIO", "HandlerIO"),
+    _Import("restate_glue", "require_runtime", "require_runtime"),
 )
-_CLIENT_NAMES = _SERDE_NAMES + ("_ingress", "_invocation_id", "_delay_params")
+_CLIENT_BASES = (
+    "KeyedClient",
+    "KeyedIngressClient",
+    "KeyedIngressSendClient",
+    "KeyedSendClient",
+    "ServiceClient",
+    "ServiceIngressClient",
+    "ServiceIngressSendClient",
+    "ServiceSendClient",
+    "WorkflowIngressClient",
+)
 
 
 def _sections(template: Iterable[_Import], user: Iterable[_Import]) -> List[List[_Import]]:
@@ -633,8 +645,8 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
     names = _client_names(component)
     handler_modules = sorted({h.module for h in component.handlers})
 
-    # Adapter: the handler modules under short names, the serde helpers, `definition`.
-    adapter_imports = list(_SERDE_IMPORTS)
+    # Adapter: the handler modules under short names, the runtime's serdes, `definition`.
+    adapter_imports = list(_ADAPTER_IMPORTS)
     options = _options(component)
     if any("timedelta(" in value for value in options):
         adapter_imports.append(_Import("datetime", "timedelta", "timedelta"))
@@ -646,33 +658,6 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
     )
     adapter_imports_user = [_module_import(m, a) for m, a in aliases.items()]
 
-    # Client: user type names, renamed where they collide; implementation types type-only.
-    method_names = {h.name: _method_name(component, h) for h in component.handlers}
-    serde_variables = [
-        f"_{method_names[h.name].strip('_')}_{part}"
-        for h in component.handlers
-        for part in ("request", "response")
-    ]
-    namespace = _Namespace(
-        list(_CLIENT_NAMES) + list(names.values()) + serde_variables, _CLIENT_IMPORTS
-    )
-    runtime_imports: List[_Import] = []
-    type_only_imports: List[_Import] = []
-
-    def client_serde(ref: TypeRef, handler: Handler, variable: str) -> _SerdeView:
-        renames = {}
-        for name in ref.names:
-            for imp in _user_imports(name, ref.source):
-                local = namespace.bind(imp)
-                renamed = _Import(imp.module, imp.attribute, local)
-                (type_only_imports if name.from_handler_module else runtime_imports).append(renamed)
-                renames[name.local] = local
-        annotation = rename_names(ref.source, renames)
-        if any(name.from_handler_module for name in ref.names):
-            # Resolved on first use, in the implementation module, as the decorator would.
-            return _SerdeView(variable, annotation, ref.source, py_str(handler.module))
-        return _SerdeView(variable, annotation, annotation, "__name__")
-
     view = _ComponentView(
         name=component.name,
         kind_word=_KIND_WORDS[component.kind],
@@ -682,38 +667,67 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
         description=_component_description(component),
         options_args=options,
     )
-    for handler in component.handlers:
-        method = method_names[handler.name]
-        stem = method.strip("_")
-        request = (
-            None
-            if handler.request is None
-            else client_serde(handler.request, handler, f"_{stem}_request")
+    bases = sorted(set(view.bases.values()))
+
+    # Client: user type names, renamed where they collide; implementation types type-only.
+    method_names = {h.name: _method_name(component, h) for h in component.handlers}
+    io_variables = {h.name: f"_{method_names[h.name].strip('_')}" for h in component.handlers}
+    namespace = _Namespace(
+        list(names.values()) + list(io_variables.values()),
+        [*_CLIENT_IMPORTS, *(_Import("restate_glue", b, b) for b in bases)],
+    )
+    runtime_imports: List[_Import] = []
+    type_only_imports: List[_Import] = []
+
+    def client_annotation(ref: TypeRef) -> str:
+        renames = {}
+        for name in ref.names:
+            for imp in _user_imports(name, ref.source):
+                local = namespace.bind(imp)
+                renamed = _Import(imp.module, imp.attribute, local)
+                (type_only_imports if name.from_handler_module else runtime_imports).append(renamed)
+                renames[name.local] = local
+        return rename_names(ref.source, renames)
+
+    def handler_io(handler: Handler) -> _IOView:
+        refs = [r for r in (handler.request, handler.response) if r is not None]
+        annotations = [client_annotation(r) for r in refs]
+        request_type = annotations[0] if handler.request is not None else "None"
+        response_type = annotations[-1]
+        if any(name.from_handler_module for r in refs for name in r.names):
+            # Resolved on first use, in the implementation module, as the decorator would.
+            evaluated = [py_str(r.source) for r in refs]
+            module = py_str(handler.module)
+        else:
+            evaluated = [py_str(a) for a in annotations]
+            module = "__name__"
+        if handler.request is None:
+            evaluated.insert(0, "None")
+        return _IOView(
+            io_variables[handler.name], request_type, response_type, [*evaluated, module]
         )
-        response = client_serde(handler.response, handler, f"_{stem}_response")
+
+    for handler in component.handlers:
         module_arg = py_str(handler.module)
         adapter_args: List[Union[str, Call]] = [f"name={py_str(handler.name)}"]
         if handler.kind in (HandlerKind.EXCLUSIVE, HandlerKind.SHARED):
             adapter_args.append(f"kind={py_str(handler.kind.value)}")
         if handler.request is not None:
             adapter_args.append(
-                Call("input_serde=_RequestSerde(", (py_str(handler.request.source), module_arg))
+                Call("input_serde=RequestSerde(", (py_str(handler.request.source), module_arg))
             )
         adapter_args.append(
-            Call("output_serde=_JsonSerde(", (py_str(handler.response.source), module_arg))
+            Call("output_serde=JsonSerde(", (py_str(handler.response.source), module_arg))
         )
+        function = f"{aliases[handler.module]}.{handler.name}"
         hv = _HandlerView(
             name=handler.name,
-            method=method,
-            function=(
-                f"{aliases[handler.module]}.{handler.name}"
-                if handler.request is None
-                else f"_checked({aliases[handler.module]}.{handler.name})"
-            ),
+            method=method_names[handler.name],
+            function=function if handler.request is None else f"checked({function})",
             kind=handler.kind,
             doc=_handler_doc(handler),
-            request=request,
-            response=response,
+            takes_request=handler.request is not None,
+            io=handler_io(handler),
             adapter_args=adapter_args,
         )
         view.handlers.append(hv)
@@ -727,22 +741,22 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
         "adapter.py.j2",
         header=header,
         c=view,
+        version=__version__,
         handler_modules=handler_modules,
-        takes_requests=takes_requests,
         imports=_import_block(_sections(adapter_imports, adapter_imports_user)),
     )
     sorted_runtime = sorted(set(runtime_imports), key=_Import.sort_key)
     type_only = sorted(set(type_only_imports) - set(runtime_imports), key=_Import.sort_key)
     client_imports = [
-        i
-        for i in _CLIENT_IMPORTS
-        if (view.keyed or i.local != "quote") and (type_only or i.local != "TYPE_CHECKING")
+        *(i for i in _CLIENT_IMPORTS if type_only or i.local != "TYPE_CHECKING"),
+        *(_Import("restate_glue", b, b) for b in bases),
     ]
     client = _render(
         "client.py.j2",
         header=header,
         c=view,
         n=names,
+        version=__version__,
         imports=_import_block(_sections(client_imports, sorted_runtime)),
         type_only_imports=_import_lines(type_only, indent="    "),
     )
@@ -756,11 +770,13 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
 # Deployment
 
 _DEPLOYMENT_IMPORTS = (
+    _Import("sys", None, "sys"),
     _Import("typing", "Any", "Any"),
     _Import("typing", "Literal", "Literal"),
     _Import("restate", None, "restate"),
+    _Import("restate_glue", "serve", "serve"),
 )
-_DEPLOYMENT_NAMES = ("services", "objects", "workflows", "app", "make_app", "__all__")
+_DEPLOYMENT_NAMES = ("services", "objects", "workflows", "app", "make_app", "main", "__all__")
 
 
 @dataclass(frozen=True)
@@ -805,5 +821,6 @@ def render_deployment(
         objects=[d for d in deployed if d.kind is ComponentKind.VIRTUAL_OBJECT],
         workflows=[d for d in deployed if d.kind is ComponentKind.WORKFLOW],
         client_classes=client_classes,
+        module=module,
     )
     return GeneratedFile(path=_module_path(module), content=content)

@@ -156,7 +156,8 @@ def test_clients_import_no_handler_module() -> None:
         assert not handler_modules & set(imported), (modules.client, imported)
     flow = rendered["app/users/signup_flow_restate_client.py"]
     assert "if TYPE_CHECKING:\n    from app.users.signup_flow import SignupResult\n" in flow
-    assert '_run_response = _JsonSerde("SignupResult", "app.users.signup_flow")' in flow
+    assert "_run: HandlerIO[SignupRequest, SignupResult] = HandlerIO(" in flow
+    assert '    "SignupResult",\n    "app.users.signup_flow",\n)' in flow
 
 
 def test_adapter_binds_every_handler() -> None:
@@ -281,10 +282,10 @@ def _edge_files() -> Dict[str, str]:
 
 def test_colliding_names_are_renamed() -> None:
     client = _edge_files()["edge/edge_restate_client.py"]
-    assert "from edge.types import Any as Any_2, EdgeClient as EdgeClient_2\n" in client
+    assert "from edge.types import Any, EdgeClient as EdgeClient_2\n" in client
     assert "import edge.types\n" in client
     assert "if TYPE_CHECKING:\n    from edge.handlers import Local\n" in client
-    assert "req: Any_2," in client and ") -> EdgeClient_2:" in client
+    assert "req: Any," in client and ") -> EdgeClient_2:" in client
     # A type that mentions an implementation name is evaluated in the implementation module.
     assert '"dict[str, list[tuple[Any, EdgeClient, Local, edge.types.Thing]]]",' in client
     assert '"edge.handlers",\n' in client
@@ -293,7 +294,8 @@ def test_colliding_names_are_renamed() -> None:
 def test_reserved_method_names_get_an_underscore() -> None:
     client = _edge_files()["edge/edge_restate_client.py"]
     assert "async def output_(" in client and "async def send_(" in client
-    assert 'f"{self._path}/output",' in client and 'f"{self._path}/send",' in client
+    assert 'self._call("output", _output, req, options)' in client
+    assert 'self._call("send", _send, None, options)' in client
     adapter = _edge_files()["edge/edge_restate.py"]
     assert 'name="output",' in adapter and 'name="send",' in adapter
     assert "ingress_private=True" in adapter

@@ -96,6 +96,7 @@ THIRD_PARTY = dedent(
         modules=["restate"])
     python_requirement(name="pydantic", requirements=["pydantic==2.14.3"])
     python_requirement(name="httpx", requirements=["httpx==0.28.1"])
+    python_requirement(name="restate-glue", requirements=["restate-glue==0.1.0"])
     """
 )
 
@@ -283,9 +284,27 @@ def test_service_infers_its_handler_modules_and_runtime_libraries(
     assert set(inferred.include) == {
         Address("src/python/app/users", relative_file_path="handlers.py"),
         Address("3rdparty", target_name="restate-sdk"),
-        Address("3rdparty", target_name="pydantic"),
-        Address("3rdparty", target_name="httpx"),
+        Address("3rdparty", target_name="restate-glue"),
     }
+
+
+def test_a_resolve_without_the_runtime_library_gets_one_clear_error(
+    rule_runner: RuleRunner,
+) -> None:
+    write_sample(rule_runner)
+    without_runtime = THIRD_PARTY.replace(
+        'python_requirement(name="restate-glue", requirements=["restate-glue==0.1.0"])', ""
+    )
+    rule_runner.write_files({"3rdparty/BUILD": without_runtime})
+    target = rule_runner.get_target(Address("src/python/app/users", target_name="user"))
+    with pytest.raises(ExecutionError) as error:
+        rule_runner.request(
+            InferredDependencies,
+            [InferRestateServiceDependencies(RestateServiceInferenceFieldSet.create(target))],
+        )
+    message = str(error.value)
+    assert "generated Restate code imports `restate_glue`" in message
+    assert "Add `restate-glue==0.1.0` to that resolve's requirements" in message
 
 
 def test_unowned_handler_modules_are_an_error(rule_runner: RuleRunner) -> None:
@@ -312,6 +331,7 @@ def test_deployment_infers_its_services(rule_runner: RuleRunner) -> None:
     assert {
         Address("src/python/app/users", target_name="user"),
         Address("src/python/app/mail", target_name="email"),
+        Address("3rdparty", target_name="restate-glue"),
     } <= set(inferred.include)
 
 

@@ -1,21 +1,25 @@
 """What generated code imports, as dependencies of the targets that generate it.
 
 Pants does not read imports of generated files, so the codegen targets carry them: the handler
-modules (their `python_sources` owners), the served services of a deployment, and the
-third-party libraries the generated code imports.
+modules (their `python_sources` owners), the served services of a deployment, and the runtime
+libraries the generated code imports: restate-sdk and our own `restate_glue` (first-party source
+in this repo, the `restate-glue` requirement anywhere else), as Pants' protobuf backend infers
+its runtime library.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pants.backend.codegen.utils import find_python_runtime_library_or_raise_error
-from pants.backend.python.dependency_inference.module_mapper import ThirdPartyPythonModuleMapping
+from pants.backend.python.dependency_inference.module_mapper import (
+    PythonModuleOwners,
+    PythonModuleOwnersRequest,
+)
 from pants.backend.python.subsystems.setup import PythonSetup
 from pants.backend.python.target_types import PythonResolveField, PythonSourceField
 from pants.engine.addresses import Address, Addresses, UnparsedAddressInputs
 from pants.engine.internals.graph import Owners, OwnersRequest
-from pants.engine.rules import Get, collect_rules, rule
+from pants.engine.rules import Get, MultiGet, collect_rules, rule
 from pants.engine.target import (
     FieldSet,
     InferDependenciesRequest,
@@ -25,40 +29,69 @@ from pants.engine.target import (
     Targets,
 )
 from pants.engine.unions import UnionRule
+from pants.util.logging import LogLevel
 
+from restate_codegen.version import __version__
 from restate_pants.codegen import RestateCodegenError
 from restate_pants.target_types import (
     RestateDeploymentServicesField,
     RestateServiceSourcesField,
 )
 
-# (module the generated code imports, distribution that provides it)
-GENERATED_CODE_RUNTIME_LIBRARIES = (
+# (module the generated code imports, the requirement line that provides it)
+RUNTIME_REQUIREMENT = f"restate-glue=={__version__}"
+SERVICE_RUNTIME_MODULES = (
     ("restate", "restate-sdk"),
-    ("pydantic", "pydantic"),
-    ("httpx", "httpx"),
+    ("restate_glue", RUNTIME_REQUIREMENT),
+)
+# The deployment's `main()` is the runtime's serve command (a module of its own in this repo,
+# where the runtime is first-party source; part of the one requirement elsewhere).
+DEPLOYMENT_RUNTIME_MODULES = SERVICE_RUNTIME_MODULES + (
+    ("restate_glue.serve", RUNTIME_REQUIREMENT),
 )
 
 
-def runtime_libraries(
-    address: Address,
-    resolve: str,
-    python_setup: PythonSetup,
-    mapping: ThirdPartyPythonModuleMapping,
-) -> list[Address]:
-    return [
-        find_python_runtime_library_or_raise_error(
-            mapping,
-            address,
-            module,
-            resolve=resolve,
-            resolves_enabled=python_setup.enable_resolves,
-            recommended_requirement_name=distribution,
-            recommended_requirement_url=f"https://pypi.org/project/{distribution}/",
-            disable_inference_option="(none: generated Restate code always imports it)",
+class MissingRestateRuntimeLibrary(RestateCodegenError):
+    """The resolve of a restate target lacks a library the generated code imports."""
+
+
+@dataclass(frozen=True)
+class RuntimeLibraryRequest:
+    address: Address
+    resolve: str
+    module: str
+    requirement: str
+
+
+@rule(desc="Find the runtime library of generated Restate code", level=LogLevel.DEBUG)
+async def find_runtime_library(request: RuntimeLibraryRequest) -> Addresses:
+    owners = await Get(
+        PythonModuleOwners, PythonModuleOwnersRequest(request.module, request.resolve)
+    )
+    if owners.unambiguous:
+        return Addresses(owners.unambiguous)
+    if owners.ambiguous:
+        raise MissingRestateRuntimeLibrary(
+            f"{request.address}: generated Restate code imports `{request.module}`, which "
+            f"several targets of the resolve '{request.resolve}' provide: "
+            f"{', '.join(sorted(a.spec for a in owners.ambiguous))}. Keep one of them."
         )
-        for module, distribution in GENERATED_CODE_RUNTIME_LIBRARIES
-    ]
+    raise MissingRestateRuntimeLibrary(
+        f"{request.address}: generated Restate code imports `{request.module}`, but nothing in "
+        f"the resolve '{request.resolve}' provides it. Add `{request.requirement}` to that "
+        "resolve's requirements (e.g. requirements.txt next to a `python_requirements` target) "
+        "and regenerate its lockfile (`pants generate-lockfiles`)."
+    )
+
+
+async def runtime_libraries(
+    address: Address, resolve: str, modules: tuple[tuple[str, str], ...]
+) -> list[Address]:
+    found = await MultiGet(
+        Get(Addresses, RuntimeLibraryRequest(address, resolve, module, requirement))
+        for module, requirement in modules
+    )
+    return sorted({a for addresses in found for a in addresses})
 
 
 @dataclass(frozen=True)
@@ -77,7 +110,6 @@ class InferRestateServiceDependencies(InferDependenciesRequest):
 async def infer_restate_service_dependencies(
     request: InferRestateServiceDependencies,
     python_setup: PythonSetup,
-    mapping: ThirdPartyPythonModuleMapping,
 ) -> InferredDependencies:
     field_set = request.field_set
     paths = await Get(SourcesPaths, SourcesPathsRequest(field_set.sources))
@@ -94,9 +126,8 @@ async def infer_restate_service_dependencies(
             "`python_sources()` to their BUILD file (`./pants tailor ::` does it)."
         )
     resolve = field_set.resolve.normalized_value(python_setup)
-    return InferredDependencies(
-        [*handler_owners, *runtime_libraries(field_set.address, resolve, python_setup, mapping)]
-    )
+    runtime = await runtime_libraries(field_set.address, resolve, SERVICE_RUNTIME_MODULES)
+    return InferredDependencies([*handler_owners, *runtime])
 
 
 @dataclass(frozen=True)
@@ -115,7 +146,6 @@ class InferRestateDeploymentDependencies(InferDependenciesRequest):
 async def infer_restate_deployment_dependencies(
     request: InferRestateDeploymentDependencies,
     python_setup: PythonSetup,
-    mapping: ThirdPartyPythonModuleMapping,
 ) -> InferredDependencies:
     field_set = request.field_set
     services = await Get(
@@ -127,9 +157,8 @@ async def infer_restate_deployment_dependencies(
         ),
     )
     resolve = field_set.resolve.normalized_value(python_setup)
-    return InferredDependencies(
-        [*services, *runtime_libraries(field_set.address, resolve, python_setup, mapping)]
-    )
+    runtime = await runtime_libraries(field_set.address, resolve, DEPLOYMENT_RUNTIME_MODULES)
+    return InferredDependencies([*services, *runtime])
 
 
 def rules():  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from app import client, deployment, server
+from app import client, deployment
 from app.models import ConfirmEmailRequest, SignupRequest
 from app.users.user_manager_restate_client import UserManagerIngressClient
 from app.users.user_restate_client import UserIngressClient
@@ -41,13 +41,13 @@ def server_binary() -> None:
 
 
 class ServerCommand:
-    """`python -m app.server` (the server command) in a child process; output kept by line."""
+    """`python -m app.deployment` (the server command) in a child process; output kept by line."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.lines: list[str] = []
         self._queue: queue.Queue[str | None] = queue.Queue()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", server.__name__],
+            [sys.executable, "-m", deployment.__name__],
             env={**os.environ, "PYTHONPATH": str(SRC_ROOT), **env},
             cwd=cwd,
             stdout=subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""Request identity for a Restate server: an ed25519 key pair made with openssl.
+"""Request identity for a Restate server: an ed25519 key pair (the `cryptography` library).
 
 The server signs every request to the app with the private key (PEM file); the app accepts only
 requests signed by it, checking with the public key in Restate's `publickeyv1_<base58>` form.
@@ -9,16 +9,13 @@ data dir, and reuses it across runs; a file that is not a usable ed25519 key is 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-# DER SubjectPublicKeyInfo of an ed25519 key: this 12-byte prefix, then the raw 32-byte key.
-_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
-_TIMEOUT = 20.0
+import base58 as b58
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 
 class IdentityError(Exception):
@@ -32,60 +29,50 @@ class KeyPair:
 
 
 def base58(data: bytes) -> str:
-    """Bitcoin-alphabet base58, leading zero bytes as '1'."""
-    number = int.from_bytes(data, "big")
-    out = ""
-    while number:
-        number, digit = divmod(number, 58)
-        out = _B58[digit] + out
-    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+    """Bitcoin-alphabet base58 (Restate's), leading zero bytes as '1'."""
+    return b58.b58encode(data).decode("ascii")
 
 
-def public_key_from_spki_der(der: bytes) -> str:
-    if len(der) != len(_ED25519_SPKI_PREFIX) + 32 or not der.startswith(_ED25519_SPKI_PREFIX):
-        raise IdentityError("not an ed25519 public key")
-    return "publickeyv1_" + base58(der[-32:])
-
-
-def _openssl() -> str:
-    path = shutil.which("openssl")
-    if path is None:
-        raise IdentityError("openssl is not installed (needed to make a request-identity key)")
-    return path
-
-
-def _run(args: list[str]) -> bytes:
-    try:
-        done = subprocess.run(args, capture_output=True, timeout=_TIMEOUT, check=False)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise IdentityError(f"{args[0]} failed: {e}") from None
-    if done.returncode != 0:
-        detail = done.stderr.decode(errors="replace").strip().splitlines()
-        raise IdentityError(f"`{' '.join(args[1:3])}` failed: {detail[0] if detail else ''}")
-    return done.stdout
+def public_key_string(public_key: Ed25519PublicKey) -> str:
+    """Restate's form of an ed25519 public key: `publickeyv1_` + base58 of the raw 32 bytes."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return "publickeyv1_" + base58(raw)
 
 
 def read_public_key(private_key_pem: Path) -> str:
-    openssl = _openssl()
-    der = _run([openssl, "pkey", "-in", str(private_key_pem), "-pubout", "-outform", "DER"])
-    return public_key_from_spki_der(der)
+    try:
+        key = serialization.load_pem_private_key(private_key_pem.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as e:
+        raise IdentityError(f"{private_key_pem} is not a usable private key: {e}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise IdentityError(f"{private_key_pem} is not an ed25519 private key")
+    return public_key_string(key.public_key())
 
 
 def generate(private_key_pem: Path) -> KeyPair:
-    """A new key pair; the PEM file appears atomically, readable only by its owner."""
-    openssl = _openssl()
-    private_key_pem.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".private-", suffix=".pem", dir=private_key_pem.parent)
-    os.close(fd)  # mkstemp made it 0600; openssl writes into it
+    """A new key pair; the PEM file (PKCS#8, as restate-server reads it) appears atomically,
+    readable only by its owner."""
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
     try:
-        _run([openssl, "genpkey", "-algorithm", "ed25519", "-out", tmp])
-        public = read_public_key(Path(tmp))
-        os.chmod(tmp, 0o600)
+        private_key_pem.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".private-", suffix=".pem", dir=private_key_pem.parent)
+    except OSError as e:
+        raise IdentityError(
+            f"cannot write a key pair under {private_key_pem.parent}: {e}"
+        ) from None
+    try:
+        with os.fdopen(fd, "wb") as out:  # mkstemp made it 0600
+            out.write(pem)
         os.replace(tmp, private_key_pem)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return KeyPair(private_key_pem, public)
+    return KeyPair(private_key_pem, public_key_string(key.public_key()))
 
 
 def ensure_key_pair(private_key_pem: Path) -> KeyPair:
@@ -94,6 +81,5 @@ def ensure_key_pair(private_key_pem: Path) -> KeyPair:
         try:
             return KeyPair(private_key_pem, read_public_key(private_key_pem))
         except IdentityError:
-            if shutil.which("openssl") is None:
-                raise
+            pass
     return generate(private_key_pem)

@@ -104,6 +104,19 @@ def test_service_calls_object_through_ctx_client(
     assert with_ingress(smoke_env, body) == (CallOutcome(total=4), CallOutcome(total=7), 7)
 
 
+def test_ctx_client_calls_compose_with_restate_gather(
+    restate_env: RestateTestEnvironment, unique_key: str
+) -> None:
+    async def body(http: httpx.AsyncClient) -> tuple[list[int], int, int]:
+        totals = await GreeterIngressClient(http).add_to_two_counters(
+            CounterCall(key=unique_key, amount=2)
+        )
+        a = await CounterIngressClient(http, f"{unique_key}-a").get()
+        return totals, a, await CounterIngressClient(http, f"{unique_key}-b").get()
+
+    assert with_ingress(restate_env, body) == ([2, 20], 2, 20)
+
+
 # -- virtual objects ------------------------------------------------------------------------
 
 

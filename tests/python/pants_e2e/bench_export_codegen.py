@@ -146,7 +146,11 @@ def main() -> int:
     with machine_lock("pants-e2e"):
         tmp = Path(tempfile.mkdtemp(prefix="restate-bench-export-codegen-"))
         project = PantsProject.create(
-            tmp / "project", plugin_dir=plugin_dir, thirdparty_dir=thirdparty_dir, files=files
+            tmp / "project",
+            plugin_dir=plugin_dir,
+            thirdparty_dir=thirdparty_dir,
+            runtime_dir=(args.repo / "src/python").resolve(),
+            files=files,
         )
         try:
             cold = timed_export(project)

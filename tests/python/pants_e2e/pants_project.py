@@ -30,6 +30,9 @@ PANTS_VERSION = "2.17.1"
 # from `tests/python/pants_e2e/thirdparty`, whose symlinks point there).
 PLUGIN_PACKAGES = ("restate_pants", "restate_codegen")
 PLUGIN_SUFFIXES = (".py", ".j2")
+# The runtime library the generated code imports, copied (without its tests) to the project's
+# source root: first-party code there, as in this repo.
+RUNTIME_PACKAGES = ("restate_glue", "restate_local")
 THIRDPARTY_FILES = (
     "python-default.lock",
     "requirements.txt",
@@ -217,10 +220,12 @@ class PantsProject:
         *,
         plugin_dir: Path,
         thirdparty_dir: Path,
+        runtime_dir: Path,
         files: Mapping[str, str],
         env: Mapping[str, str] = os.environ,
     ) -> PantsProject:
-        """Writes the project into `root`: copies of the plugin and lockfiles, then `files`."""
+        """Writes the project into `root`: copies of the plugin, its runtime library and the
+        lockfiles, then `files`."""
         pants = find_pants(env)
         root.mkdir(parents=True, exist_ok=True)
         for package in PLUGIN_PACKAGES:
@@ -235,6 +240,19 @@ class PantsProject:
                 dest = root / "pants-plugins" / src.relative_to(plugin_dir)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(src, dest)
+        for package in RUNTIME_PACKAGES:
+            sources = [
+                p
+                for p in sorted((runtime_dir / package).glob("*.py"))
+                if not p.name.endswith("_test.py")
+            ]
+            if not sources:
+                raise FileNotFoundError(f"no runtime package {package} under {runtime_dir}")
+            for src in sources:
+                dest = root / "src/python" / package / src.name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dest)
+            (root / "src/python" / package / "BUILD").write_text("python_sources()\n")
         for name in THIRDPARTY_FILES:
             dest = root / THIRDPARTY_DIR / name
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -145,7 +145,7 @@ MAIN = dedent(
     import httpx
 
     from shop import deployment
-    from shop.orders_restate_client import OrdersClient
+    from shop.orders_restate_client import OrdersIngressClient
 
     MANIFEST = "application/vnd.restate.endpointmanifest.v3+json"
 
@@ -164,7 +164,7 @@ MAIN = dedent(
         manifest = asyncio.run(_manifest())
         services = manifest["services"]
         assert isinstance(services, list)
-        place = inspect.signature(OrdersClient.place)
+        place = inspect.signature(OrdersIngressClient.place)
         return {
             "handlers": {
                 s["name"]: sorted(h["name"] for h in s["handlers"]) for s in services

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from app import outbox
-from app.fake_restate import FakeRestate
+from app import deployment, outbox
 from app.mail import email_service
 from app.models import SECRET_HEADER, EmailMessage, SentEmail
+from restate_glue.testing import FakeRestate
 
 
 @pytest.fixture(autouse=True)
@@ -18,7 +18,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_send_email_appends_to_the_outbox_inside_ctx_run(data_dir: Path) -> None:
-    fake = FakeRestate()
+    fake = FakeRestate(deployment)
     ctx = fake.context("Email")
     message = EmailMessage(to="ada@example.com", subject="Hi", body="Hello")
     sent = asyncio.run(email_service.send_email(ctx, message))
@@ -29,7 +29,7 @@ def test_send_email_appends_to_the_outbox_inside_ctx_run(data_dir: Path) -> None
 
 
 def test_through_the_generated_client_serdes() -> None:
-    fake = FakeRestate()
+    fake = FakeRestate(deployment)
     message = EmailMessage(to="a@example.com", subject="s", body="b", headers={SECRET_HEADER: "x"})
     sent = asyncio.run(fake.call("Email", "send_email", message))
     assert isinstance(sent, SentEmail)

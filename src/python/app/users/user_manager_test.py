@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 import restate
 
-from app.fake_restate import FakeRestate
+from app import deployment
 from app.models import ConfirmEmailRequest, ConfirmEmailResponse, SignupRequest, User
 from app.users import user_manager
+from restate_glue.testing import FakeRestate
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +20,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_signup_stores_the_user_and_starts_the_workflow_without_waiting() -> None:
     async def scenario() -> None:
-        fake = FakeRestate()
+        fake = FakeRestate(deployment)
         ctx = fake.context("UserManager")
         response = await user_manager.signup_user(
             ctx, SignupRequest(email="Ada@Example.com", name="Ada")
@@ -42,7 +43,7 @@ def test_signup_stores_the_user_and_starts_the_workflow_without_waiting() -> Non
 
 def test_a_second_signup_of_the_same_email_is_refused() -> None:
     async def scenario() -> None:
-        fake = FakeRestate()
+        fake = FakeRestate(deployment)
         ctx = fake.context("UserManager")
         await user_manager.signup_user(ctx, SignupRequest(email="ada@example.com"))
         with pytest.raises(restate.TerminalError) as error:
@@ -55,7 +56,7 @@ def test_a_second_signup_of_the_same_email_is_refused() -> None:
 
 def test_confirm_email_forwards_the_click_to_the_users_workflow() -> None:
     async def scenario() -> None:
-        fake = FakeRestate()
+        fake = FakeRestate(deployment)
         fake.state[("UserWorkflow", "ada@example.com")] = {
             "stage": '"awaiting-email-confirmation"',
             "secret": '"s3cret"',

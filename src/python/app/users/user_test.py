@@ -5,14 +5,15 @@ import asyncio
 import pytest
 import restate
 
-from app.fake_restate import FakeRestate
+from app import deployment
 from app.models import User
 from app.users import user
+from restate_glue.testing import FakeRestate
 
 
 def test_write_then_read_returns_the_user() -> None:
     async def scenario() -> User | None:
-        fake = FakeRestate()
+        fake = FakeRestate(deployment)
         ctx = fake.context("User", "ada@example.com")
         await user.write(ctx, User(email="ada@example.com", name="Ada"))
         return await user.read(ctx)
@@ -21,12 +22,12 @@ def test_write_then_read_returns_the_user() -> None:
 
 
 def test_read_of_an_unknown_user_is_none() -> None:
-    fake = FakeRestate()
+    fake = FakeRestate(deployment)
     assert asyncio.run(user.read(fake.context("User", "nobody@example.com"))) is None
 
 
 def test_write_refuses_a_user_under_another_key() -> None:
-    fake = FakeRestate()
+    fake = FakeRestate(deployment)
     ctx = fake.context("User", "ada@example.com")
     with pytest.raises(restate.TerminalError) as error:
         asyncio.run(user.write(ctx, User(email="bob@example.com")))
@@ -35,6 +36,6 @@ def test_write_refuses_a_user_under_another_key() -> None:
 
 
 def test_handler_kinds_are_exclusive_write_and_shared_read() -> None:
-    fake = FakeRestate()
+    fake = FakeRestate(deployment)
     assert fake.handler("User", "write").kind == "exclusive"
     assert fake.handler("User", "read").kind == "shared"

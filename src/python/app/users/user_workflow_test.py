@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 import restate
 
-from app import outbox
-from app.fake_restate import FakeRestate, Invocation
+from app import deployment, outbox
 from app.models import (
     SECRET_HEADER,
     ConfirmEmailResponse,
@@ -16,6 +15,7 @@ from app.models import (
     VerificationOutcome,
 )
 from app.users import user_workflow
+from restate_glue.testing import FakeRestate, Invocation
 
 EMAIL = "ada@example.com"
 
@@ -38,7 +38,7 @@ async def start(fake: FakeRestate, name: str = "Ada") -> asyncio.Task[bytes]:
 
 def test_run_emails_a_secret_waits_for_it_then_confirms_the_user(data_dir: Path) -> None:
     async def scenario() -> None:
-        fake = FakeRestate()
+        fake = FakeRestate(deployment)
         run = await start(fake)
         assert not run.done()
         assert await fake.call("UserWorkflow", "get_stage", key=EMAIL) == (
@@ -65,7 +65,7 @@ def test_run_emails_a_secret_waits_for_it_then_confirms_the_user(data_dir: Path)
 
 def test_a_wrong_secret_is_refused_and_the_workflow_keeps_waiting() -> None:
     async def scenario() -> None:
-        fake = FakeRestate()
+        fake = FakeRestate(deployment)
         run = await start(fake)
         answer = await fake.call("UserWorkflow", "approve_email", "guess", key=EMAIL)
         assert answer == ConfirmEmailResponse(accepted=False, message="wrong secret")
@@ -79,7 +79,7 @@ def test_a_wrong_secret_is_refused_and_the_workflow_keeps_waiting() -> None:
 
 def test_approve_before_any_signup_and_after_confirmation() -> None:
     async def scenario() -> None:
-        fake = FakeRestate()
+        fake = FakeRestate(deployment)
         answer = await fake.call("UserWorkflow", "approve_email", "x", key=EMAIL)
         assert answer.message == "no verification is pending" and not answer.accepted
         assert await fake.call("UserWorkflow", "get_stage", key=EMAIL) is None
@@ -98,7 +98,7 @@ def test_approve_before_any_signup_and_after_confirmation() -> None:
 
 def test_the_secret_is_made_inside_ctx_run_and_is_not_predictable() -> None:
     async def secret() -> str:
-        fake = FakeRestate(seed=1)  # the same deterministic ctx.random() every time
+        fake = FakeRestate(deployment, seed=1)  # the same deterministic ctx.random() every time
         (await start(fake)).cancel()
         assert fake.runs[0] == "make the verification secret"
         value = await fake.context("UserWorkflow", EMAIL).get("secret")
@@ -112,14 +112,14 @@ def test_the_secret_is_made_inside_ctx_run_and_is_not_predictable() -> None:
 
 
 def test_run_refuses_a_request_for_another_user() -> None:
-    fake = FakeRestate()
+    fake = FakeRestate(deployment)
     ctx = fake.context("UserWorkflow", EMAIL)
     with pytest.raises(restate.TerminalError):
         asyncio.run(user_workflow.run(ctx, SignupRequest(email="bob@example.com")))
 
 
 def test_handler_kinds() -> None:
-    fake = FakeRestate()
+    fake = FakeRestate(deployment)
     assert fake.handler("UserWorkflow", "run").kind == "workflow"
     assert fake.handler("UserWorkflow", "get_stage").kind == "shared"
     assert fake.handler("UserWorkflow", "approve_email").kind == "shared"

@@ -41,6 +41,15 @@ async def add_to_counter(ctx: Context, req: CounterCall) -> CallOutcome:
     return CallOutcome(total=total)
 
 
+async def add_to_two_counters(ctx: Context, req: CounterCall) -> list[int]:
+    """Adds to the Counters `key`-a and `key`-b at once: the ctx client's calls are the SDK's own
+    futures, so `restate.gather` waits for both."""
+    a = CounterClient.from_context(ctx, f"{req.key}-a").add(Deposit(amount=req.amount))
+    b = CounterClient.from_context(ctx, f"{req.key}-b").add(Deposit(amount=req.amount * 10))
+    await restate.gather(a, b)
+    return [await a, await b]
+
+
 async def add_twice(ctx: Context, req: CounterCall) -> list[int]:
     """Makes the same ctx call twice with one idempotency key: the callee runs once."""
     counter = CounterClient.from_context(ctx, req.key)

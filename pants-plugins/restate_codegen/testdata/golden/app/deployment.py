@@ -7,14 +7,18 @@
 """A Restate deployment: the components it serves, their typed clients, and the ASGI app.
 
 `app` serves every component; `make_app(identity_keys=...)` builds one that only accepts requests
-signed by the Restate server.
+signed by the Restate server. `main()` is the server command (restate_glue.serve):
+
+    pex_binary(name="server", entry_point="app.deployment:main")
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Literal
 
 import restate
+from restate_glue import serve
 
 from app.mail import email_restate
 from app.mail.email_restate_client import (
@@ -75,6 +79,7 @@ __all__ = [
     "UserManagerSendClient",
     "UserSendClient",
     "app",
+    "main",
     "make_app",
     "objects",
     "services",
@@ -95,3 +100,12 @@ def make_app(
 
 
 app = make_app()
+
+
+def main() -> None:
+    """Serves this deployment until Ctrl-C, with settings from the environment."""
+    serve.main(sys.modules[__name__])
+
+
+if __name__ == "__main__":
+    main()

@@ -10,265 +10,94 @@
 
 from __future__ import annotations
 
-import functools
-import importlib
-import json
-import sys
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar, cast, get_args, get_origin, get_type_hints
+from typing import Unpack
 
-import httpx
-import pydantic
 import restate
-from restate.serde import Serde
+from restate_glue import (
+    CallOptions,
+    HandlerIO,
+    ServiceClient,
+    ServiceIngressClient,
+    ServiceIngressSendClient,
+    ServiceSendClient,
+    require_runtime,
+)
 
 from app.models import EmailMessage
 
-T = TypeVar("T")
+require_runtime("0.1.0", __name__)
+
+# Per handler, its request and response types: they resolve at the first call.
+_send_email: HandlerIO[EmailMessage, bool] = HandlerIO("EmailMessage", "bool", __name__)
+_sent_count: HandlerIO[None, int] = HandlerIO(None, "int", __name__)
+_last_to: HandlerIO[None, str | None] = HandlerIO(None, "str | None", __name__)
 
 
-class _JsonSerde(Serde[Any]):
-    """JSON for one request or response type, whatever the type is made of.
-
-    msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
-    primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
-    evaluated in `module` at the first (de)serialization, so building one imports nothing.
-    None is the empty body, as with the SDK's own serdes.
-    """
-
-    def __init__(self, annotation: str, module: str) -> None:
-        self.annotation = annotation
-        self.module = module
-
-    @functools.cached_property
-    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
-        namespace = vars(importlib.import_module(self.module))
-        tp = eval(self.annotation, namespace)  # the annotation as the module spells it
-        msgspec = sys.modules.get("msgspec")
-        structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
-        if structs and _uses(tp, pydantic.BaseModel, set()):
-            raise TypeError(
-                f"{self.annotation} (in {self.module}) mixes msgspec Structs and pydantic "
-                "models, and neither library serializes the other's: use one of them here"
-            )
-        if structs:  # msgspec handles the dataclasses and primitives around them too
-            return functools.partial(msgspec.json.decode, type=tp), msgspec.json.encode
-        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
-        return adapter.validate_json, adapter.dump_json
-
-    def deserialize(self, buf: bytes) -> Any:
-        return self.decode(buf)
-
-    def decode(self, buf: bytes) -> T:  # type: ignore[type-var]
-        """The value in `buf`, typed as the caller declares (the annotation's type)."""
-        if not buf:
-            return cast(T, None)
-        return cast(T, self._codec[0](buf))
-
-    def serialize(self, obj: Any) -> bytes:
-        if obj is None:
-            return b""
-        return self._codec[1](obj)
-
-
-def _uses(tp: Any, base: type, seen: set[int]) -> bool:
-    """Whether `tp` is, or holds in its type arguments or fields, a subclass of `base`."""
-    if id(tp) in seen:
-        return False
-    seen.add(id(tp))
-    if get_origin(tp) is not None:
-        return any(_uses(arg, base, seen) for arg in get_args(tp))
-    if not isinstance(tp, type):
-        return False
-    if issubclass(tp, base):
-        return True
-    try:  # dataclasses, pydantic models and Structs declare their fields as annotations
-        fields = get_type_hints(tp)
-    except Exception:  # a field type that cannot be resolved: let the codec report it
-        return False
-    return any(_uses(field, base, seen) for field in fields.values())
-
-
-async def _ingress(
-    http: httpx.AsyncClient,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    *,
-    params: dict[str, str] | None = None,
-    idempotency_key: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    """One request to Restate's ingress; restate.HttpError unless the status is 2xx."""
-    request_headers = dict(headers or {})
-    if body:
-        request_headers["content-type"] = "application/json"
-    if idempotency_key is not None:
-        request_headers["idempotency-key"] = idempotency_key
-    response = await http.request(
-        method, path, content=body or None, params=params, headers=request_headers
-    )
-    if not response.is_success:
-        try:
-            message = str(json.loads(response.content)["message"])
-        except (ValueError, KeyError, TypeError):
-            message = response.reason_phrase
-        raise restate.HttpError(response.status_code, message, response.text)
-    return response.content
-
-
-def _invocation_id(body: bytes) -> str:
-    return str(json.loads(body)["invocationId"])
-
-
-def _delay_params(delay: timedelta | None) -> dict[str, str] | None:
-    if delay is None:
-        return None
-    return {"delay": f"{round(delay.total_seconds() * 1000)}ms"}
-
-
-# Per handler, the request and response serdes: types resolve at the first call.
-_send_email_request = _JsonSerde("EmailMessage", __name__)
-_send_email_response = _JsonSerde("bool", __name__)
-_sent_count_response = _JsonSerde("int", __name__)
-_last_to_response = _JsonSerde("str | None", __name__)
-
-
-class EmailClient:
+class EmailClient(ServiceClient):
     """Calls the Email service from inside a Restate handler, durably.
 
     Sends email (here: remembers what it would have sent).
     """
 
-    def __init__(self, ctx: restate.Context) -> None:
-        self._ctx = ctx
-
-    @classmethod
-    def from_context(cls, ctx: restate.Context) -> EmailClient:
-        """The client for calls made through `ctx`, durably, from inside a handler."""
-        return cls(ctx)
+    component = "Email"
 
     def send(self, delay: timedelta | None = None) -> EmailSendClient:
         """The same calls as one-way messages, delivered after `delay` if given."""
         return EmailSendClient(self._ctx, delay)
 
-    async def send_email(
+    def send_email(
         self,
         req: EmailMessage,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> bool:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[bool]:
         """Send one message; True once it is queued."""
-        response = await self._ctx.generic_call(
-            "Email",
-            "send_email",
-            _send_email_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _send_email_response.decode(response)
+        return self._call("send_email", _send_email, req, options)
 
-    async def sent_count(
+    def sent_count(
         self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> int:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[int]:
         """How many messages this process has sent."""
-        response = await self._ctx.generic_call(
-            "Email",
-            "sent_count",
-            b"",
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _sent_count_response.decode(response)
+        return self._call("sent_count", _sent_count, None, options)
 
-    async def last_to(
+    def last_to(
         self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str | None:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[str | None]:
         """Calls the `last_to` handler."""
-        response = await self._ctx.generic_call(
-            "Email",
-            "last_to",
-            b"",
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _last_to_response.decode(response)
+        return self._call("last_to", _last_to, None, options)
 
 
-class EmailSendClient:
+class EmailSendClient(ServiceSendClient):
     """One-way messages to the Email service; each returns the SDK's SendHandle."""
 
-    def __init__(self, ctx: restate.Context, delay: timedelta | None = None) -> None:
-        self._ctx = ctx
-        self._delay = delay
+    component = "Email"
 
     def send_email(
         self,
         req: EmailMessage,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[CallOptions],
     ) -> restate.SendHandle:
         """Send one message; True once it is queued."""
-        return self._ctx.generic_send(
-            "Email",
-            "send_email",
-            _send_email_request.serialize(req),
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._send("send_email", _send_email, req, options)
 
-    def sent_count(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+    def sent_count(self, **options: Unpack[CallOptions]) -> restate.SendHandle:
         """How many messages this process has sent."""
-        return self._ctx.generic_send(
-            "Email",
-            "sent_count",
-            b"",
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._send("sent_count", _sent_count, None, options)
 
-    def last_to(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+    def last_to(self, **options: Unpack[CallOptions]) -> restate.SendHandle:
         """Calls the `last_to` handler."""
-        return self._ctx.generic_send(
-            "Email",
-            "last_to",
-            b"",
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._send("last_to", _last_to, None, options)
 
 
-class EmailIngressClient:
+class EmailIngressClient(ServiceIngressClient):
     """Calls the Email service through Restate's ingress HTTP API.
 
     Sends email (here: remembers what it would have sent).
     """
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self._http = http
-        self._path = "/Email"
+    component = "Email"
 
     def send(self, delay: timedelta | None = None) -> EmailIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
@@ -277,115 +106,37 @@ class EmailIngressClient:
     async def send_email(
         self,
         req: EmailMessage,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[CallOptions],
     ) -> bool:
         """Send one message; True once it is queued."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/send_email",
-            _send_email_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _send_email_response.decode(response)
+        return await self._call("send_email", _send_email, req, options)
 
-    async def sent_count(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> int:
+    async def sent_count(self, **options: Unpack[CallOptions]) -> int:
         """How many messages this process has sent."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/sent_count",
-            b"",
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _sent_count_response.decode(response)
+        return await self._call("sent_count", _sent_count, None, options)
 
-    async def last_to(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str | None:
+    async def last_to(self, **options: Unpack[CallOptions]) -> str | None:
         """Calls the `last_to` handler."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/last_to",
-            b"",
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _last_to_response.decode(response)
+        return await self._call("last_to", _last_to, None, options)
 
 
-class EmailIngressSendClient:
+class EmailIngressSendClient(ServiceIngressSendClient):
     """Calls through Restate's ingress that do not wait; each returns the invocation id."""
 
-    def __init__(self, http: httpx.AsyncClient, delay: timedelta | None = None) -> None:
-        self._http = http
-        self._path = "/Email"
-        self._params = _delay_params(delay)
+    component = "Email"
 
     async def send_email(
         self,
         req: EmailMessage,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[CallOptions],
     ) -> str:
         """Send one message; True once it is queued."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/send_email/send",
-            _send_email_request.serialize(req),
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("send_email", _send_email, req, options)
 
-    async def sent_count(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def sent_count(self, **options: Unpack[CallOptions]) -> str:
         """How many messages this process has sent."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/sent_count/send",
-            b"",
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("sent_count", _sent_count, None, options)
 
-    async def last_to(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def last_to(self, **options: Unpack[CallOptions]) -> str:
         """Calls the `last_to` handler."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/last_to/send",
-            b"",
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("last_to", _last_to, None, options)

@@ -10,453 +10,155 @@
 
 from __future__ import annotations
 
-import functools
-import importlib
-import json
-import sys
-from collections.abc import Callable
 from datetime import timedelta
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    TypeVar,
-    cast,
-    get_args,
-    get_origin,
-    get_type_hints,
-)
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Unpack
 
-import httpx
-import pydantic
 import restate
-from restate.serde import Serde
+from restate_glue import (
+    CallOptions,
+    HandlerIO,
+    KeyedClient,
+    KeyedIngressSendClient,
+    KeyedSendClient,
+    WorkflowIngressClient,
+    require_runtime,
+)
 
 from app.models import SignupRequest
 
 if TYPE_CHECKING:
     from app.users.signup_flow import SignupResult
 
-T = TypeVar("T")
+require_runtime("0.1.0", __name__)
+
+# Per handler, its request and response types: they resolve at the first call.
+_run: HandlerIO[SignupRequest, SignupResult] = HandlerIO(
+    "SignupRequest",
+    "SignupResult",
+    "app.users.signup_flow",
+)
+_approve: HandlerIO[str, None] = HandlerIO("str", "None", __name__)
+_stage: HandlerIO[None, str | None] = HandlerIO(None, "str | None", __name__)
 
 
-class _JsonSerde(Serde[Any]):
-    """JSON for one request or response type, whatever the type is made of.
-
-    msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
-    primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
-    evaluated in `module` at the first (de)serialization, so building one imports nothing.
-    None is the empty body, as with the SDK's own serdes.
-    """
-
-    def __init__(self, annotation: str, module: str) -> None:
-        self.annotation = annotation
-        self.module = module
-
-    @functools.cached_property
-    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
-        namespace = vars(importlib.import_module(self.module))
-        tp = eval(self.annotation, namespace)  # the annotation as the module spells it
-        msgspec = sys.modules.get("msgspec")
-        structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
-        if structs and _uses(tp, pydantic.BaseModel, set()):
-            raise TypeError(
-                f"{self.annotation} (in {self.module}) mixes msgspec Structs and pydantic "
-                "models, and neither library serializes the other's: use one of them here"
-            )
-        if structs:  # msgspec handles the dataclasses and primitives around them too
-            return functools.partial(msgspec.json.decode, type=tp), msgspec.json.encode
-        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
-        return adapter.validate_json, adapter.dump_json
-
-    def deserialize(self, buf: bytes) -> Any:
-        return self.decode(buf)
-
-    def decode(self, buf: bytes) -> T:  # type: ignore[type-var]
-        """The value in `buf`, typed as the caller declares (the annotation's type)."""
-        if not buf:
-            return cast(T, None)
-        return cast(T, self._codec[0](buf))
-
-    def serialize(self, obj: Any) -> bytes:
-        if obj is None:
-            return b""
-        return self._codec[1](obj)
-
-
-def _uses(tp: Any, base: type, seen: set[int]) -> bool:
-    """Whether `tp` is, or holds in its type arguments or fields, a subclass of `base`."""
-    if id(tp) in seen:
-        return False
-    seen.add(id(tp))
-    if get_origin(tp) is not None:
-        return any(_uses(arg, base, seen) for arg in get_args(tp))
-    if not isinstance(tp, type):
-        return False
-    if issubclass(tp, base):
-        return True
-    try:  # dataclasses, pydantic models and Structs declare their fields as annotations
-        fields = get_type_hints(tp)
-    except Exception:  # a field type that cannot be resolved: let the codec report it
-        return False
-    return any(_uses(field, base, seen) for field in fields.values())
-
-
-async def _ingress(
-    http: httpx.AsyncClient,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    *,
-    params: dict[str, str] | None = None,
-    idempotency_key: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    """One request to Restate's ingress; restate.HttpError unless the status is 2xx."""
-    request_headers = dict(headers or {})
-    if body:
-        request_headers["content-type"] = "application/json"
-    if idempotency_key is not None:
-        request_headers["idempotency-key"] = idempotency_key
-    response = await http.request(
-        method, path, content=body or None, params=params, headers=request_headers
-    )
-    if not response.is_success:
-        try:
-            message = str(json.loads(response.content)["message"])
-        except (ValueError, KeyError, TypeError):
-            message = response.reason_phrase
-        raise restate.HttpError(response.status_code, message, response.text)
-    return response.content
-
-
-def _invocation_id(body: bytes) -> str:
-    return str(json.loads(body)["invocationId"])
-
-
-def _delay_params(delay: timedelta | None) -> dict[str, str] | None:
-    if delay is None:
-        return None
-    return {"delay": f"{round(delay.total_seconds() * 1000)}ms"}
-
-
-# Per handler, the request and response serdes: types resolve at the first call.
-_run_request = _JsonSerde("SignupRequest", __name__)
-_run_response = _JsonSerde("SignupResult", "app.users.signup_flow")
-_approve_request = _JsonSerde("str", __name__)
-_stage_response = _JsonSerde("str | None", __name__)
-
-
-class SignupFlowClient:
+class SignupFlowClient(KeyedClient):
     """Calls the SignupFlow workflow from inside a Restate handler, durably.
 
     Signup with email verification: waits until the emailed code comes back.
     """
 
-    def __init__(self, ctx: restate.Context, key: str) -> None:
-        self._ctx = ctx
-        self._key = key
-
-    @classmethod
-    def from_context(cls, ctx: restate.Context, key: str) -> SignupFlowClient:
-        """The client for calls made through `ctx`, durably, from inside a handler."""
-        return cls(ctx, key)
+    component = "SignupFlow"
 
     def send(self, delay: timedelta | None = None) -> SignupFlowSendClient:
         """The same calls as one-way messages, delivered after `delay` if given."""
-        return SignupFlowSendClient(self._ctx, self._key, delay)
-
-    async def run(
-        self,
-        req: SignupRequest,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> SignupResult:
-        """Run the signup: store the profile, wait for the code, mark the profile confirmed."""
-        response = await self._ctx.generic_call(
-            "SignupFlow",
-            "run",
-            _run_request.serialize(req),
-            key=self._key,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _run_response.decode(response)
-
-    async def approve(
-        self,
-        req: str,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Hand in the code from the email."""
-        await self._ctx.generic_call(
-            "SignupFlow",
-            "approve",
-            _approve_request.serialize(req),
-            key=self._key,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-
-    async def stage(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str | None:
-        """Where the signup is: "waiting" or "done"."""
-        response = await self._ctx.generic_call(
-            "SignupFlow",
-            "stage",
-            b"",
-            key=self._key,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _stage_response.decode(response)
-
-
-class SignupFlowSendClient:
-    """One-way messages to the SignupFlow workflow; each returns the SDK's SendHandle."""
-
-    def __init__(
-        self,
-        ctx: restate.Context,
-        key: str,
-        delay: timedelta | None = None,
-    ) -> None:
-        self._ctx = ctx
-        self._key = key
-        self._delay = delay
+        return SignupFlowSendClient(self._ctx, self.key, delay)
 
     def run(
         self,
         req: SignupRequest,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[SignupResult]:
         """Run the signup: store the profile, wait for the code, mark the profile confirmed."""
-        return self._ctx.generic_send(
-            "SignupFlow",
-            "run",
-            _run_request.serialize(req),
-            key=self._key,
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("run", _run, req, options)
 
     def approve(
         self,
         req: str,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[None]:
         """Hand in the code from the email."""
-        return self._ctx.generic_send(
-            "SignupFlow",
-            "approve",
-            _approve_request.serialize(req),
-            key=self._key,
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("approve", _approve, req, options)
 
     def stage(
         self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[str | None]:
         """Where the signup is: "waiting" or "done"."""
-        return self._ctx.generic_send(
-            "SignupFlow",
-            "stage",
-            b"",
-            key=self._key,
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("stage", _stage, None, options)
 
 
-class SignupFlowIngressClient:
+class SignupFlowSendClient(KeyedSendClient):
+    """One-way messages to the SignupFlow workflow; each returns the SDK's SendHandle."""
+
+    component = "SignupFlow"
+
+    def run(
+        self,
+        req: SignupRequest,
+        **options: Unpack[CallOptions],
+    ) -> restate.SendHandle:
+        """Run the signup: store the profile, wait for the code, mark the profile confirmed."""
+        return self._send("run", _run, req, options)
+
+    def approve(self, req: str, **options: Unpack[CallOptions]) -> restate.SendHandle:
+        """Hand in the code from the email."""
+        return self._send("approve", _approve, req, options)
+
+    def stage(self, **options: Unpack[CallOptions]) -> restate.SendHandle:
+        """Where the signup is: "waiting" or "done"."""
+        return self._send("stage", _stage, None, options)
+
+
+class SignupFlowIngressClient(WorkflowIngressClient):
     """Calls the SignupFlow workflow through Restate's ingress HTTP API.
 
     Signup with email verification: waits until the emailed code comes back.
     """
 
-    def __init__(self, http: httpx.AsyncClient, key: str) -> None:
-        self._http = http
-        self._key = key
-        self._path = "/SignupFlow/" + quote(key, safe="")
+    component = "SignupFlow"
 
     def send(self, delay: timedelta | None = None) -> SignupFlowIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
-        return SignupFlowIngressSendClient(self._http, self._key, delay)
+        return SignupFlowIngressSendClient(self._http, self.key, delay)
 
     async def run(
         self,
         req: SignupRequest,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[CallOptions],
     ) -> SignupResult:
         """Run the signup: store the profile, wait for the code, mark the profile confirmed."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/run",
-            _run_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _run_response.decode(response)
+        return await self._call("run", _run, req, options)
 
-    async def approve(
-        self,
-        req: str,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    async def approve(self, req: str, **options: Unpack[CallOptions]) -> None:
         """Hand in the code from the email."""
-        await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/approve",
-            _approve_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return await self._call("approve", _approve, req, options)
 
-    async def stage(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str | None:
+    async def stage(self, **options: Unpack[CallOptions]) -> str | None:
         """Where the signup is: "waiting" or "done"."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/stage",
-            b"",
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _stage_response.decode(response)
+        return await self._call("stage", _stage, None, options)
 
     async def submit(
         self,
         req: SignupRequest,
         *,
         delay: timedelta | None = None,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[CallOptions],
     ) -> str:
         """Starts the workflow (its `run` handler) without waiting; returns the invocation id."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/run/send",
-            _run_request.serialize(req),
-            params=_delay_params(delay),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._submit("run", _run, req, delay, options)
 
     async def attach(self) -> SignupResult:
         """Waits for the workflow to finish and returns its result."""
-        response = await _ingress(
-            self._http,
-            "GET",
-            f"/restate/workflow{self._path}/attach",
-        )
-        return _run_response.decode(response)
+        return await self._attach(_run)
 
     async def output(self) -> SignupResult:
         """The workflow's result if it has finished; raises restate.HttpError if not."""
-        response = await _ingress(
-            self._http,
-            "GET",
-            f"/restate/workflow{self._path}/output",
-        )
-        return _run_response.decode(response)
+        return await self._output(_run)
 
 
-class SignupFlowIngressSendClient:
+class SignupFlowIngressSendClient(KeyedIngressSendClient):
     """Calls through Restate's ingress that do not wait; each returns the invocation id."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        key: str,
-        delay: timedelta | None = None,
-    ) -> None:
-        self._http = http
-        self._path = "/SignupFlow/" + quote(key, safe="")
-        self._params = _delay_params(delay)
+    component = "SignupFlow"
 
-    async def run(
-        self,
-        req: SignupRequest,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def run(self, req: SignupRequest, **options: Unpack[CallOptions]) -> str:
         """Run the signup: store the profile, wait for the code, mark the profile confirmed."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/run/send",
-            _run_request.serialize(req),
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("run", _run, req, options)
 
-    async def approve(
-        self,
-        req: str,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def approve(self, req: str, **options: Unpack[CallOptions]) -> str:
         """Hand in the code from the email."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/approve/send",
-            _approve_request.serialize(req),
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("approve", _approve, req, options)
 
-    async def stage(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def stage(self, **options: Unpack[CallOptions]) -> str:
         """Where the signup is: "waiting" or "done"."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/stage/send",
-            b"",
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("stage", _stage, None, options)

@@ -10,322 +10,137 @@
 
 from __future__ import annotations
 
-import functools
-import importlib
-import json
-import sys
-from collections.abc import Callable
 from datetime import timedelta
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Optional,
-    TypeVar,
-    cast,
-    get_args,
-    get_origin,
-    get_type_hints,
-)
+from typing import TYPE_CHECKING, Optional, Unpack
 
-import httpx
-import pydantic
 import restate
-from restate.serde import Serde
+from restate_glue import (
+    CallOptions,
+    HandlerIO,
+    ServiceClient,
+    ServiceIngressClient,
+    ServiceIngressSendClient,
+    ServiceSendClient,
+    require_runtime,
+)
 
 from app.models import SignupRequest, UserProfile
 
 if TYPE_CHECKING:
     from app.users.user_manager import Stats
 
-T = TypeVar("T")
+require_runtime("0.1.0", __name__)
+
+# Per handler, its request and response types: they resolve at the first call.
+_signup: HandlerIO[SignupRequest, UserProfile] = HandlerIO(
+    "SignupRequest",
+    "UserProfile",
+    __name__,
+)
+_lookup: HandlerIO[list[str], dict[str, Optional[UserProfile]]] = HandlerIO(
+    "list[str]",
+    "dict[str, Optional[UserProfile]]",
+    __name__,
+)
+_stats: HandlerIO[None, Stats] = HandlerIO(None, "Stats", "app.users.user_manager")
+_echo_stats: HandlerIO[Stats, Stats] = HandlerIO(
+    "Stats",
+    "Stats",
+    "app.users.user_manager",
+)
 
 
-class _JsonSerde(Serde[Any]):
-    """JSON for one request or response type, whatever the type is made of.
-
-    msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
-    primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
-    evaluated in `module` at the first (de)serialization, so building one imports nothing.
-    None is the empty body, as with the SDK's own serdes.
-    """
-
-    def __init__(self, annotation: str, module: str) -> None:
-        self.annotation = annotation
-        self.module = module
-
-    @functools.cached_property
-    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
-        namespace = vars(importlib.import_module(self.module))
-        tp = eval(self.annotation, namespace)  # the annotation as the module spells it
-        msgspec = sys.modules.get("msgspec")
-        structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
-        if structs and _uses(tp, pydantic.BaseModel, set()):
-            raise TypeError(
-                f"{self.annotation} (in {self.module}) mixes msgspec Structs and pydantic "
-                "models, and neither library serializes the other's: use one of them here"
-            )
-        if structs:  # msgspec handles the dataclasses and primitives around them too
-            return functools.partial(msgspec.json.decode, type=tp), msgspec.json.encode
-        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
-        return adapter.validate_json, adapter.dump_json
-
-    def deserialize(self, buf: bytes) -> Any:
-        return self.decode(buf)
-
-    def decode(self, buf: bytes) -> T:  # type: ignore[type-var]
-        """The value in `buf`, typed as the caller declares (the annotation's type)."""
-        if not buf:
-            return cast(T, None)
-        return cast(T, self._codec[0](buf))
-
-    def serialize(self, obj: Any) -> bytes:
-        if obj is None:
-            return b""
-        return self._codec[1](obj)
-
-
-def _uses(tp: Any, base: type, seen: set[int]) -> bool:
-    """Whether `tp` is, or holds in its type arguments or fields, a subclass of `base`."""
-    if id(tp) in seen:
-        return False
-    seen.add(id(tp))
-    if get_origin(tp) is not None:
-        return any(_uses(arg, base, seen) for arg in get_args(tp))
-    if not isinstance(tp, type):
-        return False
-    if issubclass(tp, base):
-        return True
-    try:  # dataclasses, pydantic models and Structs declare their fields as annotations
-        fields = get_type_hints(tp)
-    except Exception:  # a field type that cannot be resolved: let the codec report it
-        return False
-    return any(_uses(field, base, seen) for field in fields.values())
-
-
-async def _ingress(
-    http: httpx.AsyncClient,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    *,
-    params: dict[str, str] | None = None,
-    idempotency_key: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    """One request to Restate's ingress; restate.HttpError unless the status is 2xx."""
-    request_headers = dict(headers or {})
-    if body:
-        request_headers["content-type"] = "application/json"
-    if idempotency_key is not None:
-        request_headers["idempotency-key"] = idempotency_key
-    response = await http.request(
-        method, path, content=body or None, params=params, headers=request_headers
-    )
-    if not response.is_success:
-        try:
-            message = str(json.loads(response.content)["message"])
-        except (ValueError, KeyError, TypeError):
-            message = response.reason_phrase
-        raise restate.HttpError(response.status_code, message, response.text)
-    return response.content
-
-
-def _invocation_id(body: bytes) -> str:
-    return str(json.loads(body)["invocationId"])
-
-
-def _delay_params(delay: timedelta | None) -> dict[str, str] | None:
-    if delay is None:
-        return None
-    return {"delay": f"{round(delay.total_seconds() * 1000)}ms"}
-
-
-# Per handler, the request and response serdes: types resolve at the first call.
-_signup_request = _JsonSerde("SignupRequest", __name__)
-_signup_response = _JsonSerde("UserProfile", __name__)
-_lookup_request = _JsonSerde("list[str]", __name__)
-_lookup_response = _JsonSerde("dict[str, Optional[UserProfile]]", __name__)
-_stats_response = _JsonSerde("Stats", "app.users.user_manager")
-_echo_stats_request = _JsonSerde("Stats", "app.users.user_manager")
-_echo_stats_response = _JsonSerde("Stats", "app.users.user_manager")
-
-
-class UserManagerClient:
+class UserManagerClient(ServiceClient):
     """Calls the UserManager service from inside a Restate handler, durably.
 
     Signs users up and looks them up (target description).
     """
 
-    def __init__(self, ctx: restate.Context) -> None:
-        self._ctx = ctx
-
-    @classmethod
-    def from_context(cls, ctx: restate.Context) -> UserManagerClient:
-        """The client for calls made through `ctx`, durably, from inside a handler."""
-        return cls(ctx)
+    component = "UserManager"
 
     def send(self, delay: timedelta | None = None) -> UserManagerSendClient:
         """The same calls as one-way messages, delivered after `delay` if given."""
         return UserManagerSendClient(self._ctx, delay)
 
-    async def signup(
-        self,
-        req: SignupRequest,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> UserProfile:
-        """Create the user's profile and send a welcome email.
-
-        Calls the User object and messages the Email service through their generated clients.
-        """
-        response = await self._ctx.generic_call(
-            "UserManager",
-            "signup",
-            _signup_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _signup_response.decode(response)
-
-    async def lookup(
-        self,
-        req: list[str],
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> dict[str, Optional[UserProfile]]:
-        """Profiles by email address (None where there is none)."""
-        response = await self._ctx.generic_call(
-            "UserManager",
-            "lookup",
-            _lookup_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _lookup_response.decode(response)
-
-    async def stats(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Stats:
-        """Counters, as a dataclass defined in this module."""
-        response = await self._ctx.generic_call(
-            "UserManager",
-            "stats",
-            b"",
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _stats_response.decode(response)
-
-    async def echo_stats(
-        self,
-        req: Stats,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Stats:
-        """Calls the `echo_stats` handler."""
-        response = await self._ctx.generic_call(
-            "UserManager",
-            "echo_stats",
-            _echo_stats_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _echo_stats_response.decode(response)
-
-
-class UserManagerSendClient:
-    """One-way messages to the UserManager service; each returns the SDK's SendHandle."""
-
-    def __init__(self, ctx: restate.Context, delay: timedelta | None = None) -> None:
-        self._ctx = ctx
-        self._delay = delay
-
     def signup(
         self,
         req: SignupRequest,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[UserProfile]:
         """Create the user's profile and send a welcome email.
 
         Calls the User object and messages the Email service through their generated clients.
         """
-        return self._ctx.generic_send(
-            "UserManager",
-            "signup",
-            _signup_request.serialize(req),
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("signup", _signup, req, options)
 
     def lookup(
         self,
         req: list[str],
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[dict[str, Optional[UserProfile]]]:
         """Profiles by email address (None where there is none)."""
-        return self._ctx.generic_send(
-            "UserManager",
-            "lookup",
-            _lookup_request.serialize(req),
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("lookup", _lookup, req, options)
 
     def stats(
         self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[Stats]:
         """Counters, as a dataclass defined in this module."""
-        return self._ctx.generic_send(
-            "UserManager",
-            "stats",
-            b"",
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("stats", _stats, None, options)
 
     def echo_stats(
         self,
         req: Stats,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[Stats]:
+        """Calls the `echo_stats` handler."""
+        return self._call("echo_stats", _echo_stats, req, options)
+
+
+class UserManagerSendClient(ServiceSendClient):
+    """One-way messages to the UserManager service; each returns the SDK's SendHandle."""
+
+    component = "UserManager"
+
+    def signup(
+        self,
+        req: SignupRequest,
+        **options: Unpack[CallOptions],
+    ) -> restate.SendHandle:
+        """Create the user's profile and send a welcome email.
+
+        Calls the User object and messages the Email service through their generated clients.
+        """
+        return self._send("signup", _signup, req, options)
+
+    def lookup(
+        self,
+        req: list[str],
+        **options: Unpack[CallOptions],
+    ) -> restate.SendHandle:
+        """Profiles by email address (None where there is none)."""
+        return self._send("lookup", _lookup, req, options)
+
+    def stats(self, **options: Unpack[CallOptions]) -> restate.SendHandle:
+        """Counters, as a dataclass defined in this module."""
+        return self._send("stats", _stats, None, options)
+
+    def echo_stats(
+        self,
+        req: Stats,
+        **options: Unpack[CallOptions],
     ) -> restate.SendHandle:
         """Calls the `echo_stats` handler."""
-        return self._ctx.generic_send(
-            "UserManager",
-            "echo_stats",
-            _echo_stats_request.serialize(req),
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._send("echo_stats", _echo_stats, req, options)
 
 
-class UserManagerIngressClient:
+class UserManagerIngressClient(ServiceIngressClient):
     """Calls the UserManager service through Restate's ingress HTTP API.
 
     Signs users up and looks them up (target description).
     """
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self._http = http
-        self._path = "/UserManager"
+    component = "UserManager"
 
     def send(self, delay: timedelta | None = None) -> UserManagerIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
@@ -334,160 +149,51 @@ class UserManagerIngressClient:
     async def signup(
         self,
         req: SignupRequest,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[CallOptions],
     ) -> UserProfile:
         """Create the user's profile and send a welcome email.
 
         Calls the User object and messages the Email service through their generated clients.
         """
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/signup",
-            _signup_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _signup_response.decode(response)
+        return await self._call("signup", _signup, req, options)
 
     async def lookup(
         self,
         req: list[str],
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
+        **options: Unpack[CallOptions],
     ) -> dict[str, Optional[UserProfile]]:
         """Profiles by email address (None where there is none)."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/lookup",
-            _lookup_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _lookup_response.decode(response)
+        return await self._call("lookup", _lookup, req, options)
 
-    async def stats(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Stats:
+    async def stats(self, **options: Unpack[CallOptions]) -> Stats:
         """Counters, as a dataclass defined in this module."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/stats",
-            b"",
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _stats_response.decode(response)
+        return await self._call("stats", _stats, None, options)
 
-    async def echo_stats(
-        self,
-        req: Stats,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Stats:
+    async def echo_stats(self, req: Stats, **options: Unpack[CallOptions]) -> Stats:
         """Calls the `echo_stats` handler."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/echo_stats",
-            _echo_stats_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _echo_stats_response.decode(response)
+        return await self._call("echo_stats", _echo_stats, req, options)
 
 
-class UserManagerIngressSendClient:
+class UserManagerIngressSendClient(ServiceIngressSendClient):
     """Calls through Restate's ingress that do not wait; each returns the invocation id."""
 
-    def __init__(self, http: httpx.AsyncClient, delay: timedelta | None = None) -> None:
-        self._http = http
-        self._path = "/UserManager"
-        self._params = _delay_params(delay)
+    component = "UserManager"
 
-    async def signup(
-        self,
-        req: SignupRequest,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def signup(self, req: SignupRequest, **options: Unpack[CallOptions]) -> str:
         """Create the user's profile and send a welcome email.
 
         Calls the User object and messages the Email service through their generated clients.
         """
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/signup/send",
-            _signup_request.serialize(req),
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("signup", _signup, req, options)
 
-    async def lookup(
-        self,
-        req: list[str],
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def lookup(self, req: list[str], **options: Unpack[CallOptions]) -> str:
         """Profiles by email address (None where there is none)."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/lookup/send",
-            _lookup_request.serialize(req),
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("lookup", _lookup, req, options)
 
-    async def stats(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def stats(self, **options: Unpack[CallOptions]) -> str:
         """Counters, as a dataclass defined in this module."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/stats/send",
-            b"",
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("stats", _stats, None, options)
 
-    async def echo_stats(
-        self,
-        req: Stats,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def echo_stats(self, req: Stats, **options: Unpack[CallOptions]) -> str:
         """Calls the `echo_stats` handler."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/echo_stats/send",
-            _echo_stats_request.serialize(req),
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("echo_stats", _echo_stats, req, options)

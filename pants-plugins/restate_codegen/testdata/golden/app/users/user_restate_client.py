@@ -10,404 +10,130 @@
 
 from __future__ import annotations
 
-import functools
-import importlib
-import json
-import sys
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Optional, TypeVar, cast, get_args, get_origin, get_type_hints
-from urllib.parse import quote
+from typing import Optional, Unpack
 
-import httpx
-import pydantic
 import restate
-from restate.serde import Serde
+from restate_glue import (
+    CallOptions,
+    HandlerIO,
+    KeyedClient,
+    KeyedIngressClient,
+    KeyedIngressSendClient,
+    KeyedSendClient,
+    require_runtime,
+)
 
 from app.models import UserProfile
 
-T = TypeVar("T")
+require_runtime("0.1.0", __name__)
+
+# Per handler, its request and response types: they resolve at the first call.
+_write: HandlerIO[UserProfile, None] = HandlerIO("UserProfile", "None", __name__)
+_read: HandlerIO[None, Optional[UserProfile]] = HandlerIO(
+    None,
+    "Optional[UserProfile]",
+    __name__,
+)
+_add_tag: HandlerIO[str, list[str]] = HandlerIO("str", "list[str]", __name__)
 
 
-class _JsonSerde(Serde[Any]):
-    """JSON for one request or response type, whatever the type is made of.
-
-    msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
-    primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
-    evaluated in `module` at the first (de)serialization, so building one imports nothing.
-    None is the empty body, as with the SDK's own serdes.
-    """
-
-    def __init__(self, annotation: str, module: str) -> None:
-        self.annotation = annotation
-        self.module = module
-
-    @functools.cached_property
-    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
-        namespace = vars(importlib.import_module(self.module))
-        tp = eval(self.annotation, namespace)  # the annotation as the module spells it
-        msgspec = sys.modules.get("msgspec")
-        structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
-        if structs and _uses(tp, pydantic.BaseModel, set()):
-            raise TypeError(
-                f"{self.annotation} (in {self.module}) mixes msgspec Structs and pydantic "
-                "models, and neither library serializes the other's: use one of them here"
-            )
-        if structs:  # msgspec handles the dataclasses and primitives around them too
-            return functools.partial(msgspec.json.decode, type=tp), msgspec.json.encode
-        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
-        return adapter.validate_json, adapter.dump_json
-
-    def deserialize(self, buf: bytes) -> Any:
-        return self.decode(buf)
-
-    def decode(self, buf: bytes) -> T:  # type: ignore[type-var]
-        """The value in `buf`, typed as the caller declares (the annotation's type)."""
-        if not buf:
-            return cast(T, None)
-        return cast(T, self._codec[0](buf))
-
-    def serialize(self, obj: Any) -> bytes:
-        if obj is None:
-            return b""
-        return self._codec[1](obj)
-
-
-def _uses(tp: Any, base: type, seen: set[int]) -> bool:
-    """Whether `tp` is, or holds in its type arguments or fields, a subclass of `base`."""
-    if id(tp) in seen:
-        return False
-    seen.add(id(tp))
-    if get_origin(tp) is not None:
-        return any(_uses(arg, base, seen) for arg in get_args(tp))
-    if not isinstance(tp, type):
-        return False
-    if issubclass(tp, base):
-        return True
-    try:  # dataclasses, pydantic models and Structs declare their fields as annotations
-        fields = get_type_hints(tp)
-    except Exception:  # a field type that cannot be resolved: let the codec report it
-        return False
-    return any(_uses(field, base, seen) for field in fields.values())
-
-
-async def _ingress(
-    http: httpx.AsyncClient,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    *,
-    params: dict[str, str] | None = None,
-    idempotency_key: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    """One request to Restate's ingress; restate.HttpError unless the status is 2xx."""
-    request_headers = dict(headers or {})
-    if body:
-        request_headers["content-type"] = "application/json"
-    if idempotency_key is not None:
-        request_headers["idempotency-key"] = idempotency_key
-    response = await http.request(
-        method, path, content=body or None, params=params, headers=request_headers
-    )
-    if not response.is_success:
-        try:
-            message = str(json.loads(response.content)["message"])
-        except (ValueError, KeyError, TypeError):
-            message = response.reason_phrase
-        raise restate.HttpError(response.status_code, message, response.text)
-    return response.content
-
-
-def _invocation_id(body: bytes) -> str:
-    return str(json.loads(body)["invocationId"])
-
-
-def _delay_params(delay: timedelta | None) -> dict[str, str] | None:
-    if delay is None:
-        return None
-    return {"delay": f"{round(delay.total_seconds() * 1000)}ms"}
-
-
-# Per handler, the request and response serdes: types resolve at the first call.
-_write_request = _JsonSerde("UserProfile", __name__)
-_read_response = _JsonSerde("Optional[UserProfile]", __name__)
-_add_tag_request = _JsonSerde("str", __name__)
-_add_tag_response = _JsonSerde("list[str]", __name__)
-
-
-class UserClient:
+class UserClient(KeyedClient):
     """Calls the User virtual object from inside a Restate handler, durably.
 
     One user's profile, keyed by email address.
     """
 
-    def __init__(self, ctx: restate.Context, key: str) -> None:
-        self._ctx = ctx
-        self._key = key
-
-    @classmethod
-    def from_context(cls, ctx: restate.Context, key: str) -> UserClient:
-        """The client for calls made through `ctx`, durably, from inside a handler."""
-        return cls(ctx, key)
+    component = "User"
 
     def send(self, delay: timedelta | None = None) -> UserSendClient:
         """The same calls as one-way messages, delivered after `delay` if given."""
-        return UserSendClient(self._ctx, self._key, delay)
-
-    async def write(
-        self,
-        req: UserProfile,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Replace the stored profile."""
-        await self._ctx.generic_call(
-            "User",
-            "write",
-            _write_request.serialize(req),
-            key=self._key,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-
-    async def read(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Optional[UserProfile]:
-        """The stored profile, if any."""
-        response = await self._ctx.generic_call(
-            "User",
-            "read",
-            b"",
-            key=self._key,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _read_response.decode(response)
-
-    async def add_tag(
-        self,
-        req: str,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> list[str]:
-        """Add a tag to the profile and return all tags."""
-        response = await self._ctx.generic_call(
-            "User",
-            "add_tag",
-            _add_tag_request.serialize(req),
-            key=self._key,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _add_tag_response.decode(response)
-
-
-class UserSendClient:
-    """One-way messages to the User virtual object; each returns the SDK's SendHandle."""
-
-    def __init__(
-        self,
-        ctx: restate.Context,
-        key: str,
-        delay: timedelta | None = None,
-    ) -> None:
-        self._ctx = ctx
-        self._key = key
-        self._delay = delay
+        return UserSendClient(self._ctx, self.key, delay)
 
     def write(
         self,
         req: UserProfile,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[None]:
         """Replace the stored profile."""
-        return self._ctx.generic_send(
-            "User",
-            "write",
-            _write_request.serialize(req),
-            key=self._key,
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("write", _write, req, options)
 
     def read(
         self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[Optional[UserProfile]]:
         """The stored profile, if any."""
-        return self._ctx.generic_send(
-            "User",
-            "read",
-            b"",
-            key=self._key,
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("read", _read, None, options)
 
     def add_tag(
         self,
         req: str,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> restate.SendHandle:
+        **options: Unpack[CallOptions],
+    ) -> restate.RestateDurableCallFuture[list[str]]:
         """Add a tag to the profile and return all tags."""
-        return self._ctx.generic_send(
-            "User",
-            "add_tag",
-            _add_tag_request.serialize(req),
-            key=self._key,
-            send_delay=self._delay,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return self._call("add_tag", _add_tag, req, options)
 
 
-class UserIngressClient:
+class UserSendClient(KeyedSendClient):
+    """One-way messages to the User virtual object; each returns the SDK's SendHandle."""
+
+    component = "User"
+
+    def write(
+        self,
+        req: UserProfile,
+        **options: Unpack[CallOptions],
+    ) -> restate.SendHandle:
+        """Replace the stored profile."""
+        return self._send("write", _write, req, options)
+
+    def read(self, **options: Unpack[CallOptions]) -> restate.SendHandle:
+        """The stored profile, if any."""
+        return self._send("read", _read, None, options)
+
+    def add_tag(self, req: str, **options: Unpack[CallOptions]) -> restate.SendHandle:
+        """Add a tag to the profile and return all tags."""
+        return self._send("add_tag", _add_tag, req, options)
+
+
+class UserIngressClient(KeyedIngressClient):
     """Calls the User virtual object through Restate's ingress HTTP API.
 
     One user's profile, keyed by email address.
     """
 
-    def __init__(self, http: httpx.AsyncClient, key: str) -> None:
-        self._http = http
-        self._key = key
-        self._path = "/User/" + quote(key, safe="")
+    component = "User"
 
     def send(self, delay: timedelta | None = None) -> UserIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
-        return UserIngressSendClient(self._http, self._key, delay)
+        return UserIngressSendClient(self._http, self.key, delay)
 
-    async def write(
-        self,
-        req: UserProfile,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    async def write(self, req: UserProfile, **options: Unpack[CallOptions]) -> None:
         """Replace the stored profile."""
-        await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/write",
-            _write_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
+        return await self._call("write", _write, req, options)
 
-    async def read(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Optional[UserProfile]:
+    async def read(self, **options: Unpack[CallOptions]) -> Optional[UserProfile]:
         """The stored profile, if any."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/read",
-            b"",
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _read_response.decode(response)
+        return await self._call("read", _read, None, options)
 
-    async def add_tag(
-        self,
-        req: str,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> list[str]:
+    async def add_tag(self, req: str, **options: Unpack[CallOptions]) -> list[str]:
         """Add a tag to the profile and return all tags."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/add_tag",
-            _add_tag_request.serialize(req),
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _add_tag_response.decode(response)
+        return await self._call("add_tag", _add_tag, req, options)
 
 
-class UserIngressSendClient:
+class UserIngressSendClient(KeyedIngressSendClient):
     """Calls through Restate's ingress that do not wait; each returns the invocation id."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        key: str,
-        delay: timedelta | None = None,
-    ) -> None:
-        self._http = http
-        self._path = "/User/" + quote(key, safe="")
-        self._params = _delay_params(delay)
+    component = "User"
 
-    async def write(
-        self,
-        req: UserProfile,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def write(self, req: UserProfile, **options: Unpack[CallOptions]) -> str:
         """Replace the stored profile."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/write/send",
-            _write_request.serialize(req),
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("write", _write, req, options)
 
-    async def read(
-        self,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def read(self, **options: Unpack[CallOptions]) -> str:
         """The stored profile, if any."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/read/send",
-            b"",
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("read", _read, None, options)
 
-    async def add_tag(
-        self,
-        req: str,
-        *,
-        idempotency_key: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> str:
+    async def add_tag(self, req: str, **options: Unpack[CallOptions]) -> str:
         """Add a tag to the profile and return all tags."""
-        response = await _ingress(
-            self._http,
-            "POST",
-            f"{self._path}/add_tag/send",
-            _add_tag_request.serialize(req),
-            params=self._params,
-            idempotency_key=idempotency_key,
-            headers=headers,
-        )
-        return _invocation_id(response)
+        return await self._send("add_tag", _add_tag, req, options)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
+from restate_glue.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 
 KEY = "publickeyv1_" + "A" * 44
 

@@ -1,4 +1,15 @@
-async def _ingress(
+"""Requests to Restate's ingress HTTP API, as the generated ingress clients make them."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import httpx
+import restate
+
+
+async def ingress_request(
     http: httpx.AsyncClient,
     method: str,
     path: str,
@@ -26,11 +37,13 @@ async def _ingress(
     return response.content
 
 
-def _invocation_id(body: bytes) -> str:
+def invocation_id(body: bytes) -> str:
+    """The invocation id in the ingress' answer to a `/send`."""
     return str(json.loads(body)["invocationId"])
 
 
-def _delay_params(delay: timedelta | None) -> dict[str, str] | None:
+def delay_params(delay: timedelta | None) -> dict[str, str] | None:
+    """The query parameters of a delayed `/send`."""
     if delay is None:
         return None
     return {"delay": f"{round(delay.total_seconds() * 1000)}ms"}

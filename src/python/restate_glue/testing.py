@@ -1,12 +1,15 @@
-"""An in-memory stand-in for a Restate server, for unit tests of the handlers.
+"""An in-memory stand-in for a Restate server, for unit tests of plain handlers.
 
-It routes the generated clients' `ctx.generic_call` / `ctx.generic_send` to the deployment's
-handlers (through restate-sdk's own `invoke_handler`, so the generated serdes run), keeps each
-virtual object's and workflow's state, and backs durable promises with asyncio futures. There is
-no journal, no replay, no retries and no isolation between concurrent exclusive handlers: the
-real thing is tested against restate-server (see `server_test.py`).
+It routes the generated clients' calls and sends (and `ctx.generic_call` / `generic_send`) to the
+deployment's handlers (through restate-sdk's own `invoke_handler`, so the generated serdes run),
+keeps each virtual object's and workflow's state, and backs durable promises with asyncio
+futures. There is no journal, no replay, no retries and no isolation between concurrent
+exclusive handlers: test the real thing with the `restate_env` fixture (a real restate-server).
 
-    fake = FakeRestate()
+    from myapp import deployment
+    from restate_glue.testing import FakeRestate
+
+    fake = FakeRestate(deployment)
     profile = await fake.call("UserManager", "signup_user", SignupRequest(email=...))
     await fake.drain()  # let the one-way messages (sends) run
 """
@@ -18,15 +21,25 @@ import inspect
 import json
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import restate
 from restate.handler import Handler, invoke_handler
 
 Definition = restate.Service | restate.VirtualObject | restate.Workflow
+
+__all__ = ["FakeCallFuture", "FakeContext", "FakeRestate", "FakeSendHandle", "Invocation"]
+
+
+class Deployment(Protocol):
+    """What a generated deployment module offers: its components by name."""
+
+    services: dict[str, restate.Service]
+    objects: dict[str, restate.VirtualObject]
+    workflows: dict[str, restate.Workflow]
 
 
 @dataclass
@@ -41,8 +54,34 @@ class Invocation:
 
 @dataclass
 class FakeSendHandle:
-    invocation_id: str
+    """What `ctx.generic_send` and the generated send clients return (the SDK's SendHandle)."""
+
+    id: str
     task: asyncio.Task[bytes] | None = None
+
+    async def invocation_id(self) -> str:
+        return self.id
+
+    async def cancel_invocation(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+
+class FakeCallFuture:
+    """What the generated in-handler clients return: awaitable once, like the SDK's future."""
+
+    def __init__(self, invocation_id: str, result: Awaitable[Any]) -> None:
+        self._id = invocation_id
+        self._result = asyncio.ensure_future(result)
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._result.__await__()
+
+    async def invocation_id(self) -> str:
+        return self._id
+
+    async def cancel_invocation(self) -> None:
+        self._result.cancel()
 
 
 @dataclass
@@ -122,6 +161,30 @@ class FakeContext:
     ) -> bytes:
         return await self.restate.invoke(Invocation(service, handler, key, arg))
 
+    def do_raw_call(
+        self,
+        service: str,
+        handler: str,
+        input_param: Any,
+        input_serde: Any,
+        output_serde: Any,
+        key: str | None = None,
+        send_delay: timedelta | None = None,
+        send: bool = False,
+        idempotency_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> FakeCallFuture | FakeSendHandle:
+        """The call path of restate-sdk's context that the generated clients use."""
+        body = bytes(input_serde.serialize(input_param))
+        if send or send_delay:
+            return self.restate.send(Invocation(service, handler, key, body, send_delay, True))
+        invocation = Invocation(service, handler, key, body)
+
+        async def result() -> Any:
+            return output_serde.deserialize(await self.restate.invoke(invocation))
+
+        return FakeCallFuture(f"inv_fake_call_{len(self.restate.invocations)}", result())
+
     def generic_send(
         self,
         service: str,
@@ -136,10 +199,13 @@ class FakeContext:
 
 
 class FakeRestate:
-    def __init__(self, definitions: Iterable[Definition] | None = None, seed: int = 7) -> None:
-        if definitions is None:
-            from app import deployment
+    """The components of a deployment (the generated module, or a list of definitions),
+    callable in memory."""
 
+    def __init__(self, deployment: Deployment | Iterable[Definition], seed: int = 7) -> None:
+        if isinstance(deployment, Iterable):
+            definitions: list[Definition] = list(deployment)
+        else:
             definitions = [
                 *deployment.services.values(),
                 *deployment.objects.values(),

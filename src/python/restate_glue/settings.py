@@ -1,4 +1,4 @@
-"""The server's settings, all from environment variables; README.md ("The sample app:
+"""The server command's settings, all from environment variables; README.md ("The sample app:
 configuration") lists them with their defaults. Unset or empty means the default.
 
 - The app: `APP_HOST`, `APP_PORT`, `APP_HTTP` (h2c | http1.1), `APP_URL`, `APP_DATA_DIR`.

@@ -1,11 +1,13 @@
-"""`./pants run src/python/app:server`: serves the sample's Restate deployment.
+"""The server command of every generated deployment: `<package>.deployment:main`.
 
-Serves `app.deployment` with hypercorn (HTTP/2 cleartext by default, HTTP/1.1 with
+    pex_binary(name="server", entry_point="app.deployment:main")
+
+Serves the deployment with hypercorn (HTTP/2 cleartext by default, HTTP/1.1 with
 `APP_HTTP=http1.1`), registers it with the Restate admin API (force: a restart after a code change
 replaces the old registration) and prints how to call it. Without `RESTATE_ADMIN_URL` it first
 starts a local restate-server (data under `.restate-data/`) and stops it on exit. Settings: see
-`app.settings`. Exits 0 after Ctrl-C / SIGTERM, 1 with a one- or two-line message when something
-is in the way, 2 on a bad setting.
+`restate_glue.settings`. Exits 0 after Ctrl-C / SIGTERM, 1 with a one- or two-line message when
+something is in the way, 2 on a bad setting.
 """
 
 from __future__ import annotations
@@ -13,18 +15,16 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shlex
 import signal
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, Literal, Protocol, TextIO
 
 import httpx
 
-from app import deployment
-from app.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
+from restate_glue.settings import ConfigError, EmbeddedRestate, ExternalRestate, Settings
 from restate_local import (
     AdminClient,
     DeploymentRegistrationError,
@@ -44,6 +44,25 @@ from restate_local.ports import bind_listen_socket
 _CHECK_TIMEOUT = 5.0
 _REGISTER_TIMEOUT = 60.0
 _EMBEDDED_STARTUP_TIMEOUT = 60.0
+
+
+class Deployment(Protocol):
+    """What a generated deployment module offers the server command."""
+
+    @property
+    def services(self) -> Mapping[str, Any]: ...
+
+    @property
+    def objects(self) -> Mapping[str, Any]: ...
+
+    @property
+    def workflows(self) -> Mapping[str, Any]: ...
+
+    def make_app(
+        self,
+        identity_keys: list[str] | None = None,
+        protocol: Literal["bidi", "request_response"] | None = None,
+    ) -> Any: ...
 
 
 class StartupError(Exception):
@@ -185,22 +204,28 @@ def register(
         ) from None
 
 
-def example_calls(ingress_url: str) -> list[str]:
-    prefix = (
-        ""
-        if ingress_url.rstrip("/") == "http://127.0.0.1:8080"
-        else f"RESTATE_INGRESS_URL={shlex.quote(ingress_url)} "
-    )
-    body = '{"email": "ada@example.com", "name": "Ada"}'
-    return [
-        f"{prefix}./pants run src/python/app:client -- " "signup ada@example.com --name Ada",
-        f"curl -sS {ingress_url}/UserManager/signup_user "
-        f"-H 'content-type: application/json' -d '{body}'",
-    ]
+def example_calls(deployment: Deployment, ingress_url: str) -> list[str]:
+    """One line per component: the URL of each handler (POST a JSON body to call it)."""
+    ingress = ingress_url.rstrip("/")
+    lines = []
+    for registry, key in (
+        (deployment.services, ""),
+        (deployment.objects, "/<key>"),
+        (deployment.workflows, "/<key>"),
+    ):
+        for name in sorted(registry):
+            handlers = sorted(getattr(registry[name], "handlers", {}))
+            lines.append(f"curl -sS {ingress}/{name}{key}/{{{','.join(handlers)}}} -d '<json>'")
+    return lines
 
 
 def _announce(
-    say: Any, settings: Settings, restate: RestateEndpoints, uri: str, deployment_id: str
+    say: Any,
+    deployment: Deployment,
+    settings: Settings,
+    restate: RestateEndpoints,
+    uri: str,
+    deployment_id: str,
 ) -> None:
     components = sorted([*deployment.services, *deployment.objects, *deployment.workflows])
     protocol = "HTTP/1.1 request/response" if settings.http_mode == "http1.1" else "HTTP/2"
@@ -211,7 +236,7 @@ def _announce(
     )
     say(f"Restate ingress: {restate.ingress_url}    admin API: {restate.admin_url}")
     say("Try:")
-    for line in example_calls(restate.ingress_url):
+    for line in example_calls(deployment, restate.ingress_url):
         say(f"  {line}")
     stop = " and the embedded Restate server" if restate.embedded is not None else ""
     say(f"Ctrl-C stops the app{stop}.")
@@ -222,8 +247,10 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def serve(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
-    """Runs the server until a signal; returns the exit code."""
+def serve(
+    deployment: Deployment, env: Mapping[str, str] | None = None, out: TextIO | None = None
+) -> int:
+    """Serves `deployment` until a signal; returns the exit code."""
     env = os.environ if env is None else env
     stream = out or sys.stdout
 
@@ -263,7 +290,7 @@ def serve(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> in
             def on_ready(served: ServedApp) -> None:
                 uri = settings.deployment_url(served.port)
                 deployment_id = register(restate.admin_url, uri, use_http_11=served.use_http_11)
-                _announce(say, settings, restate, uri, deployment_id)
+                _announce(say, deployment, settings, restate, uri, deployment_id)
 
             try:
                 run_app(
@@ -288,9 +315,6 @@ def serve(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> in
     return 0
 
 
-def main() -> None:
-    sys.exit(serve())
-
-
-if __name__ == "__main__":
-    main()
+def main(deployment: Deployment) -> None:
+    """The server command: serves `deployment` with settings from the environment, then exits."""
+    sys.exit(serve(deployment))

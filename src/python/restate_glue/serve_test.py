@@ -1,24 +1,53 @@
 """The server command's configuration and error paths, on real sockets and processes: a port
 that is taken, an admin URL where nothing listens, an admin API that refuses the registration,
-a missing restate-server binary. Then the whole thing for real in `server_e2e_test.py`."""
+a missing restate-server binary. The whole thing for real: the sample's `server_e2e_test.py`."""
 
 from __future__ import annotations
 
 import io
 import json
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
+import restate
 
-from app import server
+from restate_glue import serve as server
 from restate_local.ports import free_port, free_ports
 
 LOOPBACK = "127.0.0.1"
+
+greeter = restate.Service("Greeter")
+counter = restate.VirtualObject("Counter")
+
+
+@greeter.handler()
+async def greet(ctx: restate.Context, name: str) -> str:
+    return f"Hello {name}"
+
+
+@counter.handler()
+async def add(ctx: restate.ObjectContext, n: int) -> int:
+    return n
+
+
+class Deployment:
+    """What a generated deployment module offers the server command."""
+
+    services: dict[str, Any] = {"Greeter": greeter}
+    objects: dict[str, Any] = {"Counter": counter}
+    workflows: dict[str, Any] = {}
+
+    def make_app(
+        self,
+        identity_keys: list[str] | None = None,
+        protocol: Literal["bidi", "request_response"] | None = None,
+    ) -> Any:
+        return restate.app([greeter, counter], protocol=protocol, identity_keys=identity_keys)
 
 
 @pytest.fixture
@@ -70,7 +99,7 @@ def serve(env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> tuple[int,
     """Runs the server command in-process; returns its exit code, stdout, and its own stderr
     lines (without hypercorn's log lines)."""
     out = io.StringIO()
-    code = server.serve(env, out=out)
+    code = server.serve(Deployment(), env, out=out)
     err = capsys.readouterr().err
     own = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("["))
     return code, out.getvalue(), own
@@ -187,18 +216,19 @@ def test_a_taken_embedded_server_port(
     )
 
 
-def test_identity_on_without_openssl_is_an_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_identity_on_without_a_usable_key_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(shutil, "which", lambda name: None)
-    code, _, err = serve(embedded_env(tmp_path, APP_IDENTITY="on"), capsys)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    env = embedded_env(tmp_path, APP_IDENTITY="on", APP_RESTATE_DATA_DIR=str(blocker / "data"))
+    code, _, err = serve(env, capsys)
     assert code == 1
-    assert "request identity (APP_IDENTITY=on): openssl is not installed" in err
+    assert err.startswith("server: error: request identity (APP_IDENTITY=on): cannot write a key")
 
 
-def test_example_calls_name_the_ingress() -> None:
-    default, curl = server.example_calls("http://127.0.0.1:8080")
-    assert default.startswith("./pants run src/python/app:client -- signup")
-    assert curl.startswith("curl -sS http://127.0.0.1:8080/UserManager/signup_user ")
-    other, _ = server.example_calls("http://10.0.0.5:18080")
-    assert other.startswith("RESTATE_INGRESS_URL=http://10.0.0.5:18080 ./pants run")
+def test_example_calls_name_every_handler_at_the_ingress() -> None:
+    assert server.example_calls(Deployment(), "http://10.0.0.5:18080/") == [
+        "curl -sS http://10.0.0.5:18080/Greeter/{greet} -d '<json>'",
+        "curl -sS http://10.0.0.5:18080/Counter/<key>/{add} -d '<json>'",
+    ]

@@ -1,0 +1,49 @@
+"""The runtime of the restate-pants code generator: what generated modules and apps share.
+
+- `serde`: JSON serdes for any request/response type, and the 400 for invalid requests.
+- `clients`: base classes of the generated typed clients (in-handler calls return the SDK's
+  own call futures; ingress calls go over httpx).
+- `serve`: the server command behind every generated deployment's `main()`.
+- `testing`: `FakeRestate`, an in-memory stand-in for unit tests of plain handlers.
+
+The Docker-free test harness (a real restate-server) is `restate_local`, whose pytest fixtures
+load through the `pytest11` entry point of this distribution.
+"""
+
+from restate_glue.clients import (
+    CallOptions,
+    HandlerIO,
+    KeyedClient,
+    KeyedIngressClient,
+    KeyedIngressSendClient,
+    KeyedSendClient,
+    ServiceClient,
+    ServiceIngressClient,
+    ServiceIngressSendClient,
+    ServiceSendClient,
+    WorkflowIngressClient,
+)
+from restate_glue.ingress import ingress_request
+from restate_glue.serde import JsonSerde, RequestSerde, checked
+from restate_glue.version import RuntimeVersionError, __version__, require_runtime
+
+__all__ = [
+    "CallOptions",
+    "HandlerIO",
+    "JsonSerde",
+    "KeyedClient",
+    "KeyedIngressClient",
+    "KeyedIngressSendClient",
+    "KeyedSendClient",
+    "RequestSerde",
+    "RuntimeVersionError",
+    "ServiceClient",
+    "ServiceIngressClient",
+    "ServiceIngressSendClient",
+    "ServiceSendClient",
+    "WorkflowIngressClient",
+    "__version__",
+    "checked",
+    "ingress_request",
+    "require_runtime",
+]

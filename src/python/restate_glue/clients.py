@@ -1,0 +1,277 @@
+"""Base classes of the generated typed clients: all they add is typed method signatures.
+
+In a handler, `XClient.from_context(ctx)` calls durably: each method returns restate-sdk's own
+call future, so `restate.gather`/`restate.select` compose them, and `.send()` sends one-way
+messages. Outside, `XIngressClient(http)` calls through the ingress over an httpx client.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, cast
+from urllib.parse import quote
+
+import httpx
+import restate
+from restate.serde import BytesSerde
+
+from restate_glue.ingress import delay_params, ingress_request, invocation_id
+from restate_glue.serde import JsonSerde
+
+I = TypeVar("I")  # noqa: E741 - the SDK's own name for a handler's input type
+O = TypeVar("O")  # noqa: E741 - ... and for its output type
+
+_RAW = BytesSerde()
+
+
+class CallOptions(TypedDict, total=False):
+    """Options of every generated client method."""
+
+    idempotency_key: str | None
+    headers: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class HandlerIO(Generic[I, O]):
+    """A handler's request and response types, as annotations read in `module` on first use.
+
+    `request` is None for a handler that takes no request.
+    """
+
+    request: str | None
+    response: str
+    module: str
+
+    @functools.cached_property
+    def request_serde(self) -> JsonSerde[I] | None:
+        return None if self.request is None else JsonSerde[I](self.request, self.module)
+
+    @functools.cached_property
+    def response_serde(self) -> JsonSerde[O]:
+        return JsonSerde[O](self.response, self.module)
+
+    def encode(self, component: str, handler: str, req: I | None) -> bytes:
+        """The request body of a call made from inside a handler."""
+        if self.request_serde is None:
+            return b""
+        try:
+            return self.request_serde.serialize(req)
+        except Exception as error:  # inside a handler: fail the call, not retry it forever
+            raise restate.TerminalError(
+                f"cannot serialize the request to {component}/{handler} as "
+                f"{self.request}: {error}",
+                status_code=400,
+            ) from error
+
+
+# ---------------------------------------------------------------------------------------------
+# From inside a handler
+
+
+class _ContextCalls:
+    component: ClassVar[str]
+
+    def __init__(self, ctx: restate.Context, key: str | None, delay: timedelta | None) -> None:
+        self._ctx = ctx
+        self._key = key
+        self._delay = delay
+
+    def _raw_call(self) -> Any:
+        do_raw_call = getattr(self._ctx, "do_raw_call", None)
+        if do_raw_call is None:
+            raise TypeError(
+                f"{type(self._ctx).__name__} is not a restate-sdk handler context: clients "
+                "from `from_context` need the `ctx` a handler receives (or a "
+                "restate_glue.testing.FakeRestate context in unit tests)."
+            )
+        return do_raw_call
+
+    def _call(
+        self, handler: str, io: HandlerIO[I, O], req: I | None, options: CallOptions
+    ) -> restate.RestateDurableCallFuture[O]:
+        body = io.encode(self.component, handler, req)
+        future = self._raw_call()(
+            self.component,
+            handler,
+            body,
+            _RAW,
+            io.response_serde,
+            key=self._key,
+            idempotency_key=options.get("idempotency_key"),
+            headers=options.get("headers"),
+        )
+        return cast("restate.RestateDurableCallFuture[O]", future)
+
+    def _send(
+        self, handler: str, io: HandlerIO[I, O], req: I | None, options: CallOptions
+    ) -> restate.SendHandle:
+        body = io.encode(self.component, handler, req)
+        handle = self._raw_call()(
+            self.component,
+            handler,
+            body,
+            _RAW,
+            _RAW,
+            key=self._key,
+            send=True,
+            send_delay=self._delay,
+            idempotency_key=options.get("idempotency_key"),
+            headers=options.get("headers"),
+        )
+        return cast(restate.SendHandle, handle)
+
+
+class ServiceClient(_ContextCalls):
+    """Calls a service from inside a handler; each method returns the SDK's call future."""
+
+    def __init__(self, ctx: restate.Context) -> None:
+        super().__init__(ctx, None, None)
+
+    @classmethod
+    def from_context(cls, ctx: restate.Context) -> Self:
+        """The client for calls made through `ctx`, durably, from inside a handler."""
+        return cls(ctx)
+
+
+class KeyedClient(_ContextCalls):
+    """Calls one virtual object or workflow (by key) from inside a handler."""
+
+    def __init__(self, ctx: restate.Context, key: str) -> None:
+        super().__init__(ctx, key, None)
+
+    @property
+    def key(self) -> str:
+        """The key of the object or workflow this client calls."""
+        assert self._key is not None
+        return self._key
+
+    @classmethod
+    def from_context(cls, ctx: restate.Context, key: str) -> Self:
+        """The client for calls made through `ctx`, durably, from inside a handler."""
+        return cls(ctx, key)
+
+
+class ServiceSendClient(_ContextCalls):
+    """One-way messages to a service; each method returns the SDK's SendHandle."""
+
+    def __init__(self, ctx: restate.Context, delay: timedelta | None = None) -> None:
+        super().__init__(ctx, None, delay)
+
+
+class KeyedSendClient(_ContextCalls):
+    """One-way messages to one virtual object or workflow; each returns the SDK's SendHandle."""
+
+    def __init__(self, ctx: restate.Context, key: str, delay: timedelta | None = None) -> None:
+        super().__init__(ctx, key, delay)
+
+
+# ---------------------------------------------------------------------------------------------
+# Through the ingress
+
+
+class _IngressCalls:
+    component: ClassVar[str]
+
+    def __init__(self, http: httpx.AsyncClient, key: str | None, delay: timedelta | None) -> None:
+        self._http = http
+        self._key = key
+        self._delay = delay
+        self._path = f"/{self.component}" + ("" if key is None else "/" + quote(key, safe=""))
+
+    async def _call(
+        self, handler: str, io: HandlerIO[I, O], req: I | None, options: CallOptions
+    ) -> O:
+        response = await ingress_request(
+            self._http,
+            "POST",
+            f"{self._path}/{handler}",
+            _ingress_body(io, req),
+            idempotency_key=options.get("idempotency_key"),
+            headers=options.get("headers"),
+        )
+        return io.response_serde.decode(response)
+
+    async def _send(
+        self, handler: str, io: HandlerIO[I, O], req: I | None, options: CallOptions
+    ) -> str:
+        response = await ingress_request(
+            self._http,
+            "POST",
+            f"{self._path}/{handler}/send",
+            _ingress_body(io, req),
+            params=delay_params(self._delay),
+            idempotency_key=options.get("idempotency_key"),
+            headers=options.get("headers"),
+        )
+        return invocation_id(response)
+
+
+def _ingress_body(io: HandlerIO[I, O], req: I | None) -> bytes:
+    return b"" if io.request_serde is None else io.request_serde.serialize(req)
+
+
+class ServiceIngressClient(_IngressCalls):
+    """Calls a service through Restate's ingress, over an httpx client at the ingress URL."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        super().__init__(http, None, None)
+
+
+class KeyedIngressClient(_IngressCalls):
+    """Calls one virtual object or workflow (by key) through Restate's ingress."""
+
+    def __init__(self, http: httpx.AsyncClient, key: str) -> None:
+        super().__init__(http, key, None)
+
+    @property
+    def key(self) -> str:
+        """The key of the object or workflow this client calls."""
+        assert self._key is not None
+        return self._key
+
+
+class WorkflowIngressClient(KeyedIngressClient):
+    """Calls one workflow through Restate's ingress: its handlers, and submit/attach/output."""
+
+    async def _submit(
+        self,
+        handler: str,
+        io: HandlerIO[I, O],
+        req: I | None,
+        delay: timedelta | None,
+        options: CallOptions,
+    ) -> str:
+        response = await ingress_request(
+            self._http,
+            "POST",
+            f"{self._path}/{handler}/send",
+            _ingress_body(io, req),
+            params=delay_params(delay),
+            idempotency_key=options.get("idempotency_key"),
+            headers=options.get("headers"),
+        )
+        return invocation_id(response)
+
+    async def _attach(self, io: HandlerIO[I, O]) -> O:
+        response = await ingress_request(self._http, "GET", f"/restate/workflow{self._path}/attach")
+        return io.response_serde.decode(response)
+
+    async def _output(self, io: HandlerIO[I, O]) -> O:
+        response = await ingress_request(self._http, "GET", f"/restate/workflow{self._path}/output")
+        return io.response_serde.decode(response)
+
+
+class ServiceIngressSendClient(_IngressCalls):
+    """Ingress calls to a service that do not wait; each returns the invocation id."""
+
+    def __init__(self, http: httpx.AsyncClient, delay: timedelta | None = None) -> None:
+        super().__init__(http, None, delay)
+
+
+class KeyedIngressSendClient(_IngressCalls):
+    """Ingress calls to one object or workflow that do not wait; each returns the invocation id."""
+
+    def __init__(self, http: httpx.AsyncClient, key: str, delay: timedelta | None = None) -> None:
+        super().__init__(http, key, delay)

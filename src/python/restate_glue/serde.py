@@ -1,0 +1,123 @@
+"""JSON serdes for generated bindings, and the 400 for a request that fails validation."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, Generic, TypeVar, cast, get_args, get_origin, get_type_hints
+
+import pydantic
+import restate
+from restate.serde import Serde
+
+T = TypeVar("T")
+
+
+class JsonSerde(Serde[T], Generic[T]):
+    """JSON for one request or response type, whatever the type is made of.
+
+    msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
+    primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
+    evaluated in `module` at the first (de)serialization, as restate-sdk's decorator would read
+    it there, so building one imports nothing. None is the empty body, as with the SDK's serdes.
+    """
+
+    def __init__(self, annotation: str, module: str) -> None:
+        self.annotation = annotation
+        self.module = module
+
+    def __repr__(self) -> str:
+        return f"JsonSerde({self.annotation!r}, {self.module!r})"
+
+    @functools.cached_property
+    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+        namespace = vars(importlib.import_module(self.module))
+        tp = eval(self.annotation, namespace)  # the annotation as the module spells it
+        msgspec = sys.modules.get("msgspec")
+        structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
+        if structs and _uses(tp, pydantic.BaseModel, set()):
+            raise TypeError(
+                f"{self.annotation} (in {self.module}) mixes msgspec Structs and pydantic "
+                "models, and neither library serializes the other's: use one of them here"
+            )
+        if (
+            structs and msgspec is not None
+        ):  # msgspec handles the dataclasses and primitives around them too
+            return functools.partial(msgspec.json.decode, type=tp), msgspec.json.encode
+        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
+        return adapter.validate_json, adapter.dump_json
+
+    def deserialize(self, buf: bytes) -> T | None:
+        return self.decode(buf)
+
+    def decode(self, buf: bytes) -> T:
+        """The value in `buf`, typed as the annotation declares."""
+        if not buf:
+            return cast(T, None)
+        return cast(T, self._codec[0](buf))
+
+    def serialize(self, obj: T | None) -> bytes:
+        if obj is None:
+            return b""
+        return self._codec[1](obj)
+
+
+def _uses(tp: Any, base: type, seen: set[int]) -> bool:
+    """Whether `tp` is, or holds in its type arguments or fields, a subclass of `base`."""
+    if id(tp) in seen:
+        return False
+    seen.add(id(tp))
+    if get_origin(tp) is not None:
+        return any(_uses(arg, base, seen) for arg in get_args(tp))
+    if not isinstance(tp, type):
+        return False
+    if issubclass(tp, base):
+        return True
+    try:  # dataclasses, pydantic models and Structs declare their fields as annotations
+        fields = get_type_hints(tp)
+    except Exception:  # a field type that cannot be resolved: let the codec report it
+        return False
+    return any(_uses(field, base, seen) for field in fields.values())
+
+
+class InvalidRequest:
+    """Stands in for a request body that failed validation (see `RequestSerde`, `checked`)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+class RequestSerde(JsonSerde[T]):
+    """A request serde that hands a validation failure to the handler instead of raising.
+
+    restate-sdk answers any exception from an input serde with a 500; `checked` turns this
+    marker into the 400 a malformed request deserves, with the validation message.
+    """
+
+    def deserialize(self, buf: bytes) -> Any:
+        try:
+            return self.decode(buf)
+        except pydantic.ValidationError as error:
+            return InvalidRequest(str(error))
+        except Exception as error:
+            msgspec = sys.modules.get("msgspec")
+            if msgspec is not None and isinstance(error, msgspec.DecodeError):
+                return InvalidRequest(str(error))
+            raise
+
+
+Handler = Callable[[Any, Any], Coroutine[Any, Any, Any]]
+
+
+def checked(handler: Handler) -> Handler:
+    """`handler`, answering a request that failed validation with a 400 TerminalError."""
+
+    @functools.wraps(handler)
+    async def checked_handler(ctx: Any, req: Any) -> Any:
+        if isinstance(req, InvalidRequest):
+            raise restate.TerminalError(f"invalid request: {req.message}", status_code=400)
+        return await handler(ctx, req)
+
+    return checked_handler

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pydantic
+import pytest
+import restate
+
+from restate_glue.serde import InvalidRequest, JsonSerde, RequestSerde, checked
+
+
+class Profile(pydantic.BaseModel):
+    email: str
+    tags: list[str] = []
+
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+
+def test_pydantic_dataclass_and_optional_round_trip() -> None:
+    profile = JsonSerde[Optional[Profile]]("Optional[Profile]", __name__)
+    assert profile.serialize(Profile(email="a@b")) == b'{"email":"a@b","tags":[]}'
+    assert profile.decode(b'{"email":"a@b"}') == Profile(email="a@b")
+    assert profile.serialize(None) == b"" and profile.decode(b"") is None
+    point = JsonSerde[Point]("Point", __name__)
+    assert point.decode(point.serialize(Point(1, 2))) == Point(1, 2)
+    assert JsonSerde[list[int]]("list[int]", __name__).decode(b"[1,2]") == [1, 2]
+
+
+def test_a_request_that_fails_validation_is_a_400_not_a_500() -> None:
+    serde = RequestSerde[Profile]("Profile", __name__)
+    invalid = serde.deserialize(b'{"tags": 3}')
+    assert isinstance(invalid, InvalidRequest) and "email" in invalid.message
+
+    async def handler(ctx: Any, req: Profile) -> str:
+        return req.email
+
+    wrapped = checked(handler)
+    assert asyncio.run(wrapped(None, Profile(email="a@b"))) == "a@b"
+    with pytest.raises(restate.TerminalError) as error:
+        asyncio.run(wrapped(None, invalid))
+    assert error.value.status_code == 400
+    assert str(error.value.message).startswith("invalid request: ")
+    assert wrapped.__name__ == "handler"  # the SDK names handlers after the function
+
+
+def test_the_annotation_is_read_on_first_use_not_when_built() -> None:
+    serde = JsonSerde[Any]("NotDefinedAnywhere", __name__)  # building it imports nothing
+    with pytest.raises(NameError):
+        serde.decode(b"{}")
