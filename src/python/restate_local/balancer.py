@@ -328,16 +328,20 @@ class HAProxyBalancer:
             raise
         return self
 
-    def server_states(self) -> dict[str, str]:
-        """Each backend's state as haproxy sees it right now, e.g. {"replica1": "UP"}."""
+    def server_stats(self) -> dict[str, dict[str, str]]:
+        """Each backend's row of haproxy's CSV statistics (status, stot = requests sent, ...)."""
         response = httpx.get(self.stats_url, timeout=2.0, trust_env=False)
         response.raise_for_status()
         text = response.text.lstrip("# ")
-        states: dict[str, str] = {}
-        for row in csv.DictReader(io.StringIO(text)):
-            if row.get("pxname") == "replicas" and row.get("svname") not in ("FRONTEND", "BACKEND"):
-                states[row["svname"]] = row.get("status", "")
-        return states
+        return {
+            row["svname"]: row
+            for row in csv.DictReader(io.StringIO(text))
+            if row.get("pxname") == "replicas" and row.get("svname") not in ("FRONTEND", "BACKEND")
+        }
+
+    def server_states(self) -> dict[str, str]:
+        """Each backend's state as haproxy sees it right now, e.g. {"replica1": "UP"}."""
+        return {name: row.get("status", "") for name, row in self.server_stats().items()}
 
     def wait_for_state(self, name: str, state: str, timeout: float = 10.0) -> float:
         """Waits until backend `name` is in `state` ("UP" / "DOWN"); returns the seconds taken."""
