@@ -89,7 +89,10 @@ def _install_with_apt(log: Path | None) -> None:
         "DEBIAN_FRONTEND": "noninteractive",
         "LANG": "C",
     }
-    lock = ["-o", "DPkg::Lock::Timeout=300"]  # another apt run (e.g. a parallel test) finishes first
+    lock = [
+        "-o",
+        "DPkg::Lock::Timeout=300",
+    ]  # another apt run (e.g. a parallel test) finishes first
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(log, "ab")) if log is not None else subprocess.DEVNULL
         for args in (
@@ -98,8 +101,13 @@ def _install_with_apt(log: Path | None) -> None:
         ):
             try:
                 code = subprocess.run(
-                    args, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                    timeout=_APT_TIMEOUT, check=False,
+                    args,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=out,
+                    timeout=_APT_TIMEOUT,
+                    check=False,
                 ).returncode
             except subprocess.TimeoutExpired:
                 code = -1
@@ -179,7 +187,8 @@ def haproxy_config(
         # Checks go over HTTP/1.1 (hypercorn answers both on one port); requests use h2c.
         "    http-check send meth GET uri /health ver HTTP/1.1 hdr host localhost",
         "    http-check expect status 200",
-        f"    default-server check check-proto h1 inter {check_interval_ms}ms fall 1 rise 1 proto h2",
+        "    default-server proto h2 check check-proto h1 "
+        f"inter {check_interval_ms}ms fall 1 rise 1",
     ]
     lines += [f"    server {b.name} {b.host}:{b.port}" for b in backends]
     lines += [
@@ -353,7 +362,9 @@ class HAProxyBalancer:
                 if last.split(" ")[0] == state:
                     return time.monotonic() - started
             if time.monotonic() - started > timeout:
-                raise TimeoutError(f"backend {name} is {last or 'unknown'}, not {state}, after {timeout:g}s")
+                raise TimeoutError(
+                    f"backend {name} is {last or 'unknown'}, not {state}, after {timeout:g}s"
+                )
             time.sleep(0.05)
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -74,9 +74,7 @@ class ClusterOptions:
         return self.replication if self.replication is not None else default_replication(self.nodes)
 
 
-def node_env(
-    options: ClusterOptions, index: int, all_ports: list[ServerPorts]
-) -> dict[str, str]:
+def node_env(options: ClusterOptions, index: int, all_ports: list[ServerPorts]) -> dict[str, str]:
     """The cluster settings of node `index` (on top of `server_config.server_env`)."""
     addresses = ",".join(f'"http://{options.host}:{p.node}/"' for p in all_ports)
     env = {
@@ -182,7 +180,9 @@ class RestateCluster:
         parts = []
         for i in range(self.size):
             path = self.log_path(i)
-            parts.append(f"--- node{i} log ({path}), last {lines} lines ---\n{tail_lines(path, lines)}")
+            parts.append(
+                f"--- node{i} log ({path}), last {lines} lines ---\n{tail_lines(path, lines)}"
+            )
         return "\n".join(parts)
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -345,4 +345,3 @@ class RestateCluster:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-

@@ -74,7 +74,9 @@ def _settings(env: Mapping[str, str]) -> tuple[str, int, HttpMode, tuple[str, ..
     try:
         workers = int(raw_workers)
     except ValueError:
-        raise SystemExit(f"replica: error: {WORKERS_ENV} must be a whole number, not {raw_workers!r}") from None
+        raise SystemExit(
+            f"replica: error: {WORKERS_ENV} must be a whole number, not {raw_workers!r}"
+        ) from None
     if workers < 1:
         raise SystemExit(f"replica: error: {WORKERS_ENV} must be at least 1, not {workers}")
     return host, port, http_mode, keys, workers
@@ -136,8 +138,13 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return 0
     if workers > 1:
         return _run_workers(spec, host, port, workers)
-    run_app(load_app(spec, keys, http_mode), host=host, port=port, http_mode=http_mode,
-            graceful_timeout=3.0)
+    run_app(
+        load_app(spec, keys, http_mode),
+        host=host,
+        port=port,
+        http_mode=http_mode,
+        graceful_timeout=3.0,
+    )
     return 0
 
 
@@ -241,14 +248,17 @@ class AppReplica:
                 if code is not None:
                     tail = tail_lines(self.log_path, 20) if self.log_path else ""
                     self.stop()
-                    raise AppServerError(f"{self.name} exited with code {code} during start-up\n{tail}")
+                    raise AppServerError(
+                        f"{self.name} exited with code {code} during start-up\n{tail}"
+                    )
                 with contextlib.suppress(httpx.HTTPError):
                     if client.get(f"{self.url}/health").status_code == 200:
                         return self
                 if time.monotonic() - started > self.startup_timeout:
                     self.stop()
                     raise AppServerError(
-                        f"{self.name} did not answer {self.url}/health within {self.startup_timeout:g}s"
+                        f"{self.name} did not answer {self.url}/health "
+                        f"within {self.startup_timeout:g}s"
                     )
                 time.sleep(0.05)
 

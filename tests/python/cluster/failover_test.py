@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cluster.traffic import Call, Figures, SteadyTraffic
 
 from app import outbox
-from cluster.traffic import Call, Figures, SteadyTraffic
 from restate_local import find_server_binary
 from restate_local.balancer import BalancerNotFound, ensure_haproxy
 from restate_local.errors import RestateServerBinaryNotFound
@@ -130,9 +130,7 @@ def test_kill_the_restate_node_the_client_talks_to(
 
     during: Figures = traffic.figures(killed_at, rejoined_at)
     overall = traffic.figures()
-    survivors = [
-        o for o in traffic.outcomes if killed_at <= o.started < restarted_at and o.ok
-    ]
+    survivors = [o for o in traffic.outcomes if killed_at <= o.started < restarted_at and o.ok]
     assert overall.failed == 0, f"{overall.line()}; first errors: {overall.errors}"
     assert survivors and all(o.nodes_tried[-1] != 0 for o in survivors)
     assert overall.failed_over > 0, "no call was ever sent to the killed node"
@@ -145,9 +143,10 @@ def test_kill_the_restate_node_the_client_talks_to(
         stages = list(
             pool.map(
                 lambda e: confirm_and_attach(
-                    cluster.ingress_urls[0], cluster.ingress_urls[2], outbox.outbox_path(
-                        {outbox.DATA_DIR_ENV: str(app_data)}
-                    ), e
+                    cluster.ingress_urls[0],
+                    cluster.ingress_urls[2],
+                    outbox.outbox_path({outbox.DATA_DIR_ENV: str(app_data)}),
+                    e,
                 ),
                 emails,
             )
@@ -157,7 +156,8 @@ def test_kill_the_restate_node_the_client_talks_to(
         capsys,
         "kill restate node0 (the client's node)",
         [
-            f"during the fault ({rejoined_at - killed_at:.1f} s, kill -> rejoined): {during.line()}",
+            f"during the fault ({rejoined_at - killed_at:.1f} s, kill -> rejoined): "
+            f"{during.line()}",
             f"whole run: {overall.line()}",
             f"node0 rejoined {rejoin_seconds:.1f} s after its restart",
             f"{len(emails)} workflows started before/while node0 was down all completed "
@@ -166,13 +166,14 @@ def test_kill_the_restate_node_the_client_talks_to(
     )
 
 
-def test_kill_an_app_replica(
-    topology: ClusterTopology, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_kill_an_app_replica(topology: ClusterTopology, capsys: pytest.CaptureFixture[str]) -> None:
     balancer = topology.balancer
     replica = topology.replicas[0]
     traffic = SteadyTraffic(
-        topology.cluster.ingress_urls, SampleTraffic("replica"), workers=3, interval=0.05,
+        topology.cluster.ingress_urls,
+        SampleTraffic("replica"),
+        workers=3,
+        interval=0.05,
         max_seconds=60,
     )
     traffic.start()
@@ -227,4 +228,8 @@ def test_everything_rejoined(
             assert response.is_success, response.text
             attach = cluster.ingress_urls[(i + 1) % cluster.size]
             assert confirm_and_attach(url, attach, outbox_path, email) == "confirmed"
-    report(capsys, "summary", [f"{name}:\n    " + text.replace("\n", "\n    ") for name, text in FIGURES.items()])
+    report(
+        capsys,
+        "summary",
+        [f"{name}:\n    " + text.replace("\n", "\n    ") for name, text in FIGURES.items()],
+    )
