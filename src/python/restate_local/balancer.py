@@ -56,7 +56,9 @@ class BalancerStartError(RestateLocalError):
     """haproxy rejected its configuration or exited during start-up."""
 
 
-def find_haproxy(env: Mapping[str, str] | None = None) -> Path | None:
+def find_haproxy(
+    env: Mapping[str, str] | None = None, search_dirs: Sequence[str] = _SEARCH_DIRS
+) -> Path | None:
     """`$HAPROXY_BIN`, else `haproxy` on PATH or in the usual sbin dirs; None when absent."""
     env = os.environ if env is None else env
     explicit = env.get(HAPROXY_BIN_ENV, "").strip()
@@ -67,7 +69,7 @@ def find_haproxy(env: Mapping[str, str] | None = None) -> Path | None:
         raise BalancerNotFound(
             f"{HAPROXY_BIN_ENV}={explicit} is not an executable haproxy binary: fix or unset it"
         )
-    search = os.pathsep.join([env.get("PATH", ""), *_SEARCH_DIRS])
+    search = os.pathsep.join([env.get("PATH", ""), *search_dirs])
     found = shutil.which("haproxy", path=search)
     return Path(found) if found else None
 
@@ -117,17 +119,21 @@ def _install_with_apt(log: Path | None) -> None:
 
 
 def ensure_haproxy(
-    *, install: bool = True, env: Mapping[str, str] | None = None, log: Path | None = None
+    *,
+    install: bool = True,
+    env: Mapping[str, str] | None = None,
+    log: Path | None = None,
+    search_dirs: Sequence[str] = _SEARCH_DIRS,
 ) -> Path:
     """The haproxy binary; installs the Debian package first when it is missing and this
     process may (`install`, root, apt-get). Raises `BalancerNotFound` (one line) otherwise."""
-    found = find_haproxy(env)
+    found = find_haproxy(env, search_dirs)
     if found is not None:
         return found
     if not (install and can_install()):
         raise BalancerNotFound(INSTALL_LINE)
     _install_with_apt(log)
-    found = find_haproxy(env)
+    found = find_haproxy(env, search_dirs)
     if found is None:
         raise BalancerNotFound(f"{INSTALL_LINE}; apt-get ran but no haproxy binary appeared")
     return found
