@@ -17,7 +17,6 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from types import FrameType
 from typing import TextIO
 

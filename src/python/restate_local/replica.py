@@ -151,7 +151,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 def child_pythonpath() -> str:
     """This interpreter's import path, for child processes that import the same code (works in a
     Pants test sandbox and inside a PEX, where the path is set up at run time)."""
-    return os.pathsep.join(p for p in sys.path if p)
+    # Absolute: Pants puts sandbox-relative source roots on the path, and children may run in
+    # another working directory.
+    return os.pathsep.join(os.path.abspath(p) for p in sys.path if p)
 
 
 class AppReplica:
