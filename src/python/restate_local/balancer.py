@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import io
 import os
 import shutil
@@ -46,6 +47,7 @@ INSTALL_LINE = (
 # Pants runs tests with a minimal PATH; haproxy lives in sbin on Debian.
 _SEARCH_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin", "/sbin")
 _APT_TIMEOUT = 600.0
+_INSTALL_LOCK = Path(tempfile.gettempdir()) / "restate-local-haproxy-install.lock"
 
 
 class BalancerNotFound(RestateLocalError):
@@ -132,7 +134,14 @@ def ensure_haproxy(
         return found
     if not (install and can_install()):
         raise BalancerNotFound(INSTALL_LINE)
-    _install_with_apt(log)
+    # Test files run in parallel, and each may get here first: one installs, the others wait
+    # (apt's own locks would make them fail rather than wait during `apt-get update`).
+    with open(_INSTALL_LOCK, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = find_haproxy(env, search_dirs)
+        if found is not None:
+            return found
+        _install_with_apt(log)
     found = find_haproxy(env, search_dirs)
     if found is None:
         raise BalancerNotFound(f"{INSTALL_LINE}; apt-get ran but no haproxy binary appeared")
