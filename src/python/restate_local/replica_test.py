@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from restate_local.errors import AppServerError
-from restate_local.replica import AppReplica, load_app
+from restate_local.replica import AppReplica, load_app, main
 
 
 def make_app(identity_keys: list[str] | None = None, protocol: str | None = None) -> Any:
@@ -93,3 +93,18 @@ def test_a_replica_that_cannot_start_says_so(tmp_path: Path) -> None:
     replica = AppReplica("restate_local.no_such_module:make_app", log_path=tmp_path / "r.log")
     with pytest.raises(AppServerError, match="exited with code"):
         replica.start()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"APP_WORKERS": "two"}, "APP_WORKERS must be a whole number, not 'two'"),
+        ({"APP_WORKERS": "0"}, "APP_WORKERS must be between 1 and 64, not 0"),
+        ({"APP_PORT": "x"}, "APP_PORT must be a whole number, not 'x'"),
+        ({"APP_HTTP": "h3"}, "APP_HTTP must be h2c or http1.1, not 'h3'"),
+    ],
+)
+def test_bad_settings_exit_with_one_line(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([SPEC], env)
+    assert str(exit_.value) == f"replica: error: {message}"
