@@ -36,6 +36,7 @@ from restate_local.server_process import DEFAULT_STARTUP_TIMEOUT, RestateServer,
 
 ALL_ROLES = ("metadata-server", "admin", "worker", "log-server", "http-ingress")
 _PROBE_QUERY = "SELECT count(*) AS n FROM sys_invocation"
+_PORT_ATTEMPTS = 3
 
 
 def default_replication(nodes: int) -> int:
@@ -198,24 +199,44 @@ class RestateCluster:
             else:
                 self._work_dir = Path(tempfile.mkdtemp(prefix="restate-local-cluster-"))
             self._cleanup_token = process_cleanup.register(self._stop_at_exit)
-            # Every node must know every node's address up front (metadata-client addresses),
-            # so all ports are picked together.
-            flat = free_ports(3 * self.size, self.options.host)
-            self._ports = [
-                ServerPorts(ingress=flat[3 * i], admin=flat[3 * i + 1], node=flat[3 * i + 2])
-                for i in range(self.size)
-            ]
-            self._nodes = [None] * self.size
-            # Each node answers its own health endpoints before the cluster is provisioned, so
-            # starting them one after another (from this thread) works.
-            for i in range(self.size):
-                self._nodes[i] = self._start_node(i)
+            for attempt in range(1, _PORT_ATTEMPTS + 1):
+                try:
+                    self._start_nodes()
+                    break
+                except RestateServerStartError as e:
+                    # A port picked as free was taken before its node bound it: start afresh
+                    # on new ports (the nodes' addresses are in every node's settings).
+                    if attempt == _PORT_ATTEMPTS or "address in use" not in str(e):
+                        raise
+                    self._stop_nodes()
+                    for i in range(self.size):
+                        shutil.rmtree(self._work_dir / f"node{i}", ignore_errors=True)
             self.wait_healthy(timeout=self.startup_timeout)
         except BaseException:
             self.stop()
             raise
         self.startup_seconds = time.monotonic() - started
         return self
+
+    def _start_nodes(self) -> None:
+        # Every node must know every node's address up front (metadata-client addresses), so
+        # all ports are picked together.
+        flat = free_ports(3 * self.size, self.options.host)
+        self._ports = [
+            ServerPorts(ingress=flat[3 * i], admin=flat[3 * i + 1], node=flat[3 * i + 2])
+            for i in range(self.size)
+        ]
+        self._nodes = [None] * self.size
+        # Each node answers its own health endpoints before the cluster is provisioned, so
+        # starting them one after another (from this thread) works.
+        for i in range(self.size):
+            self._nodes[i] = self._start_node(i)
+
+    def _stop_nodes(self) -> None:
+        for i in reversed(range(len(self._nodes))):
+            server, self._nodes[i] = self._nodes[i], None
+            if server is not None:
+                server.stop()
 
     def _start_node(self, index: int) -> RestateServer:
         server = RestateServer(
@@ -315,10 +336,7 @@ class RestateCluster:
 
     def stop(self) -> None:
         """Stops every node (in reverse order) and removes the temporary files."""
-        for i in reversed(range(len(self._nodes))):
-            server, self._nodes[i] = self._nodes[i], None
-            if server is not None:
-                server.stop()
+        self._stop_nodes()
         self._nodes = []
         self._ports = []
         if self._cleanup_token is not None:

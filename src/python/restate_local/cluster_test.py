@@ -8,8 +8,10 @@ import httpx
 import pytest
 import tomllib
 
+from restate_local import cluster as cluster_module
 from restate_local.cluster import ClusterOptions, RestateCluster, default_replication, node_env
 from restate_local.errors import RestateServerBinaryNotFound
+from restate_local.ports import LOOPBACK, bind_listen_socket, free_ports
 from restate_local.server_binary import find_server_binary
 from restate_local.server_config import ServerOptions, ServerPorts, process_env, server_args
 
@@ -108,3 +110,27 @@ def test_a_real_three_node_cluster(binary: Path) -> None:
         pids = [p for p in (cluster.node(i).pid for i in range(3)) if p]  # type: ignore[union-attr]
     assert _pids_alive(pids) == []
     assert not work_dir.exists(), "the temporary files are removed"
+
+
+def test_a_port_taken_before_its_node_binds_it_means_new_ports(
+    binary: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken = bind_listen_socket(LOOPBACK, 0)
+    taken.listen(1)
+    taken_port = int(taken.getsockname()[1])
+    picks: list[list[int]] = []
+
+    def pick(count: int, host: str = LOOPBACK) -> list[int]:
+        ports = free_ports(count, host)
+        if not picks:
+            ports[0] = taken_port  # node0's ingress port: someone got there first
+        picks.append(ports)
+        return ports
+
+    monkeypatch.setattr(cluster_module, "free_ports", pick)
+    try:
+        with RestateCluster(ClusterOptions(nodes=1, num_partitions=1), binary=binary) as cluster:
+            assert len(picks) == 2
+            assert cluster.ingress_urls == [f"http://127.0.0.1:{picks[1][0]}"]
+    finally:
+        taken.close()
