@@ -90,6 +90,17 @@ def node_env(options: ClusterOptions, index: int, all_ports: list[ServerPorts]) 
     return env
 
 
+def ingress_services(response: httpx.Response) -> set[str]:
+    """The services an ingress serves, from its `GET /restate/health` answer
+    (`{"services": [...]}` in 1.7)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return set()
+    services = body.get("services") if isinstance(body, dict) else None
+    return {str(s) for s in services} if isinstance(services, list) else set()
+
+
 @dataclass(frozen=True)
 class NodeUrls:
     name: str
@@ -251,9 +262,16 @@ class RestateCluster:
         """None when node `index` is a healthy member of the whole cluster, else why not."""
         urls = self.node_urls(index)
         try:
-            for url in (f"{urls.admin_url}/health", f"{urls.ingress_url}/restate/health"):
-                if client.get(url).status_code != 200:
-                    return f"{url} is not 200"
+            if client.get(f"{urls.admin_url}/health").status_code != 200:
+                return f"{urls.admin_url}/health is not 200"
+            response = client.get(f"{urls.ingress_url}/restate/health")
+            if response.status_code != 200:
+                return f"{urls.ingress_url}/restate/health is not 200"
+            # A restarted node's ingress answers before it has caught up with the registered
+            # services, and meanwhile says 404 "service not found" to their calls.
+            missing = self._services_elsewhere(index, client) - ingress_services(response)
+            if missing:
+                return f"its ingress does not serve {sorted(missing)} yet"
             response = client.get(f"{urls.admin_url}/cluster-health")
             if response.status_code != 200:
                 return f"/cluster-health answered {response.status_code} (not provisioned yet?)"
@@ -271,6 +289,20 @@ class RestateCluster:
         except httpx.HTTPError as e:
             return f"{type(e).__name__}: {e}"
         return None
+
+    def _services_elsewhere(self, index: int, client: httpx.Client) -> set[str]:
+        """The services the other running nodes' ingresses serve."""
+        services: set[str] = set()
+        for other in range(self.size):
+            if other == index or not self.is_running(other):
+                continue
+            try:
+                response = client.get(f"{self.node_urls(other).ingress_url}/restate/health")
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200:
+                services |= ingress_services(response)
+        return services
 
     def wait_node_healthy(self, index: int, timeout: float = 30.0) -> float:
         """Waits until node `index` is a healthy member; returns the seconds taken."""

@@ -25,7 +25,7 @@ import httpx
 from restate_local import identity
 from restate_local.admin import AdminClient, Deployment
 from restate_local.balancer import HAProxyBalancer
-from restate_local.cluster import ClusterOptions, RestateCluster
+from restate_local.cluster import ClusterOptions, RestateCluster, ingress_services
 from restate_local.replica import AppReplica
 
 
@@ -151,21 +151,20 @@ class ClusterTopology:
         return self
 
     def wait_services_everywhere(self, services: tuple[str, ...], timeout: float = 30.0) -> None:
-        """Waits until every node knows `services`: a registration through one node reaches the
-        others with the next metadata update, and until then their ingress answers 404."""
+        """Waits until every node's ingress serves `services`: a registration through one node
+        reaches the others with the next metadata update, and until then they answer 404."""
         deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0, trust_env=False) as client:
-            for admin_url in self.cluster.admin_urls:
+            for ingress_url in self.cluster.ingress_urls:
                 while True:
-                    with contextlib.suppress(httpx.HTTPError, ValueError):
-                        response = client.get(f"{admin_url}/services")
-                        known = {s.get("name") for s in response.json().get("services", [])}
-                        if set(services) <= known:
+                    with contextlib.suppress(httpx.HTTPError):
+                        response = client.get(f"{ingress_url}/restate/health")
+                        if set(services) <= ingress_services(response):
                             break
                     if time.monotonic() > deadline:
                         raise TimeoutError(
-                            f"{admin_url} does not know {sorted(services)} {timeout:g}s after the "
-                            "registration"
+                            f"{ingress_url} does not serve {sorted(services)} {timeout:g}s after "
+                            "the registration"
                         )
                     time.sleep(0.1)
 

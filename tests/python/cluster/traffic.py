@@ -92,6 +92,16 @@ class SteadyTraffic:
         self._stop = threading.Event()
         self._counter = itertools.count()
         self._threads: list[threading.Thread] = []
+        self._avoided: set[int] = set()
+
+    def avoid(self, node: int) -> None:
+        """Send nothing to `node` until `allow(node)` (what a readiness check does)."""
+        with self._lock:
+            self._avoided.add(node)
+
+    def allow(self, node: int) -> None:
+        with self._lock:
+            self._avoided.discard(node)
 
     def start(self) -> SteadyTraffic:
         self._deadline = time.monotonic() + self.max_seconds
@@ -128,8 +138,11 @@ class SteadyTraffic:
         started = time.monotonic()
         tried: list[int] = []
         error = ""
-        for k in range(len(clients)):
-            node = (worker + k) % len(clients)
+        with self._lock:
+            avoided = set(self._avoided)
+        order = [(worker + k) % len(clients) for k in range(len(clients))]
+        order = [n for n in order if n not in avoided] or order
+        for node in order:
             tried.append(node)
             try:
                 response = clients[node].post(f"/{call.path}", json=call.body, headers=headers)
