@@ -23,8 +23,9 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -39,6 +40,7 @@ from restate_local.server_process import _parent_death_signal, tail_lines
 from restate_local.serving import (
     AsgiApp,
     HttpMode,
+    ServedApp,
     _on_signals,
     check_http_mode,
     hypercorn_config,
@@ -104,31 +106,84 @@ def _serve_fd(app: AsgiApp, fd: int) -> None:
     asyncio.run(main())
 
 
-def _run_workers(spec: str, host: str, port: int, workers: int) -> int:
-    """Binds the port once and starts `workers` processes that accept on it (the kernel spreads
-    connections over them, as with hypercorn's own `--workers`); forwards SIGINT/SIGTERM."""
+def serve_with_workers(
+    spec: str,
+    *,
+    host: str = LOOPBACK,
+    port: int = 9080,
+    workers: int = 2,
+    identity_keys: Sequence[str] = (),
+    http_mode: HttpMode = "h2c",
+    on_ready: Callable[[ServedApp], None] | None = None,
+) -> int:
+    """Serves the app `spec` names from `workers` processes sharing one port, until SIGINT /
+    SIGTERM; returns the exit code. The port is bound once, here, and every worker accepts on
+    it (the kernel spreads connections over them, as with hypercorn's own `--workers`);
+    restate-server opens several HTTP/2 connections to a deployment, so all workers get work.
+
+    `on_ready` runs once the port answers `GET /health`, from a helper thread: e.g. register
+    the deployment, once for all workers. If it raises, the workers stop and it propagates."""
+    http_mode = check_http_mode(http_mode)
     sock = bind_listen_socket(host, port)
     sock.listen(1024)
+    port = int(sock.getsockname()[1])
     fd = sock.fileno()
+    env = {
+        **os.environ,
+        "PYTHONPATH": child_pythonpath(),
+        "APP_HTTP": http_mode,
+        "RESTATE_IDENTITY_KEYS": ",".join(identity_keys),
+    }
     children = [
         subprocess.Popen(
             [sys.executable, "-m", "restate_local.replica", spec, _FD_FLAG, str(fd)],
+            env=env,
             pass_fds=(fd,),
             preexec_fn=_parent_death_signal(),
         )
         for _ in range(workers)
     ]
 
-    def forward(signum: int, frame: object) -> None:
-        del frame
+    def stop_workers(signum: int = signal.SIGTERM) -> None:
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 child.send_signal(signum)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    codes = [child.wait() for child in children]
-    sock.close()
+    def forward(signum: int, frame: object) -> None:
+        del frame
+        stop_workers(signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, forward)
+    failure: list[BaseException] = []
+
+    def announce() -> None:
+        served = ServedApp(host, port, http_mode)
+        with httpx.Client(timeout=1.0, trust_env=False) as client:
+            while all(child.poll() is None for child in children):
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get(f"{served.url}/health").status_code == 200:
+                        break
+                time.sleep(0.05)
+            else:
+                return
+        try:
+            assert on_ready is not None
+            on_ready(served)
+        except BaseException as e:  # noqa: BLE001 - re-raised by the caller's thread
+            failure.append(e)
+            stop_workers()
+
+    if on_ready is not None:
+        threading.Thread(target=announce, name="replica-on-ready", daemon=True).start()
+    try:
+        codes = [child.wait() for child in children]
+    finally:
+        stop_workers()
+        sock.close()
+    if failure:
+        raise failure[0]
     return max((c for c in codes if c > 0), default=0)
 
 
@@ -145,7 +200,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         _serve_fd(load_app(spec, keys, http_mode), fd)
         return 0
     if workers > 1:
-        return _run_workers(spec, host, port, workers)
+        return serve_with_workers(
+            spec,
+            host=host,
+            port=port,
+            workers=workers,
+            identity_keys=keys,
+            http_mode=http_mode,
+        )
     run_app(
         load_app(spec, keys, http_mode),
         host=host,

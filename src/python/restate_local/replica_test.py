@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -9,7 +12,7 @@ import httpx
 import pytest
 
 from restate_local.errors import AppServerError
-from restate_local.replica import AppReplica, load_app, main
+from restate_local.replica import AppReplica, child_pythonpath, load_app, main
 
 
 def make_app(identity_keys: list[str] | None = None, protocol: str | None = None) -> Any:
@@ -108,3 +111,37 @@ def test_bad_settings_exit_with_one_line(env: dict[str, str], message: str) -> N
     with pytest.raises(SystemExit) as exit_:
         main([SPEC], env)
     assert str(exit_.value) == f"replica: error: {message}"
+
+
+def test_serve_with_workers_announces_once_and_stops_on_sigterm(tmp_path: Path) -> None:
+    script = (
+        "from restate_local.replica import serve_with_workers\n"
+        "def ready(served):\n"
+        "    print('READY', served.url, flush=True)\n"
+        f"raise SystemExit(serve_with_workers({SPEC!r}, port=0, workers=2,"
+        " identity_keys=['publickeyv1_k'], on_ready=ready))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": child_pythonpath()},
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("READY http://127.0.0.1:"), line
+        url = line.split()[1]
+        workers = _children(proc.pid)
+        assert len(workers) == 2
+        pid, protocol, keys = httpx.get(f"{url}/x", trust_env=False).text.split(" ")
+        assert int(pid) in workers and (protocol, keys) == ("bidi", "publickeyv1_k")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        assert proc.stdout.read() == ""  # announced once
+        assert _gone(workers)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
