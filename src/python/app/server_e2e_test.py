@@ -96,21 +96,21 @@ def run_client(env: dict[str, str], *argv: str) -> str:
     return out.getvalue()
 
 
-def sign_up_and_confirm(env: dict[str, str]) -> None:
-    out = run_client(env, "signup", "ada@example.com", "--name", "Ada")
+def sign_up_and_confirm(env: dict[str, str], email: str = "ada@example.com") -> None:
+    out = run_client(env, "signup", email, "--name", "Ada")
     assert out.splitlines() == [
-        "signed up: ada@example.com (Ada), email NOT confirmed",
-        "verification workflow UserWorkflow/ada@example.com: awaiting-email-confirmation",
+        f"signed up: {email} (Ada), email NOT confirmed",
+        f"verification workflow UserWorkflow/{email}: awaiting-email-confirmation",
     ]
-    out = run_client(env, "confirm", "ada@example.com")
+    out = run_client(env, "confirm", email)
     assert out.splitlines()[1:] == [
         "confirm_email: email confirmed",
         "workflow finished: stage confirmed, email_confirmed=True",
-        "user: ada@example.com (Ada), email confirmed",
+        f"user: {email} (Ada), email confirmed",
     ]
-    assert run_client(env, "status", "ada@example.com").splitlines() == [
+    assert run_client(env, "status", email).splitlines() == [
         "workflow stage: confirmed",
-        "user: ada@example.com (Ada), email confirmed",
+        f"user: {email} (Ada), email confirmed",
     ]
 
 
@@ -181,6 +181,31 @@ def test_external_server_over_http_1_1_then_sigint(
     assert command.stop(signal.SIGINT) == 0
     assert command.lines[-1] == "Stopped."
     assert external.running  # an external server is left alone
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def test_app_workers_serve_from_several_processes_then_sigterm(
+    tmp_path: Path, external: RestateServer, cleanup: list[ServerCommand]
+) -> None:
+    env = {
+        "APP_PORT": "0",
+        "APP_WORKERS": "2",
+        "APP_DATA_DIR": str(tmp_path / "data"),
+        "RESTATE_ADMIN_URL": external.admin_url,
+        "RESTATE_INGRESS_URL": external.ingress_url,
+    }
+    command = ServerCommand(env, cwd=tmp_path)
+    cleanup.append(command)
+    command.wait_for(READY)
+    workers = _children(command.proc.pid)
+    assert len(workers) == 2, command.lines
+    sign_up_and_confirm({"RESTATE_INGRESS_URL": external.ingress_url, **env}, "grace@example.com")
+    assert command.stop(signal.SIGTERM) == 0, command.lines
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
 
 
 def test_external_server_refuses_an_app_that_wants_identity(

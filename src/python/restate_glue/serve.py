@@ -40,6 +40,7 @@ from restate_local import (
     run_app,
 )
 from restate_local.ports import bind_listen_socket
+from restate_local.replica import serve_with_workers
 
 _CHECK_TIMEOUT = 5.0
 _REGISTER_TIMEOUT = 60.0
@@ -242,6 +243,15 @@ def _announce(
     say(f"Ctrl-C stops the app{stop}.")
 
 
+def _importable_name(deployment: Deployment) -> str:
+    """The deployment module's import name, also when it runs as `python -m` (`__main__`)."""
+    spec = getattr(deployment, "__spec__", None)
+    name = getattr(spec, "name", None) or getattr(deployment, "__name__", None)
+    if not isinstance(name, str):
+        raise StartupError("APP_WORKERS > 1 needs the deployment to be an importable module")
+    return name
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     del signum, frame
     raise KeyboardInterrupt
@@ -293,14 +303,28 @@ def serve(
                 _announce(say, deployment, settings, restate, uri, deployment_id)
 
             try:
-                run_app(
-                    app,
-                    host=settings.host,
-                    port=settings.port,
-                    http_mode=settings.http_mode,
-                    on_ready=on_ready,
-                    graceful_timeout=3.0,
-                )
+                if settings.workers > 1:
+                    # Each worker process imports the deployment module and builds its app.
+                    code = serve_with_workers(
+                        f"{_importable_name(deployment)}:make_app",
+                        host=settings.host,
+                        port=settings.port,
+                        workers=settings.workers,
+                        identity_keys=restate.identity_keys,
+                        http_mode=settings.http_mode,
+                        on_ready=on_ready,
+                    )
+                    if code != 0:
+                        return fail(f"a worker process exited with {code}")
+                else:
+                    run_app(
+                        app,
+                        host=settings.host,
+                        port=settings.port,
+                        http_mode=settings.http_mode,
+                        on_ready=on_ready,
+                        graceful_timeout=3.0,
+                    )
             except PortInUseError as e:
                 raise StartupError(f"{e} (APP_PORT)") from None
     except StartupError as e:

@@ -1,7 +1,8 @@
 """The server command's settings, all from environment variables; README.md ("The sample app:
 configuration") lists them with their defaults. Unset or empty means the default.
 
-- The app: `APP_HOST`, `APP_PORT`, `APP_HTTP` (h2c | http1.1), `APP_URL`, `APP_DATA_DIR`.
+- The app: `APP_HOST`, `APP_PORT`, `APP_HTTP` (h2c | http1.1), `APP_URL`, `APP_DATA_DIR`,
+  `APP_WORKERS` (worker processes sharing the port, default 1).
 - A running Restate server: `RESTATE_ADMIN_URL` (set: use it), `RESTATE_INGRESS_URL`,
   `RESTATE_IDENTITY_KEYS`.
 - Otherwise the embedded one: `APP_RESTATE_DATA_DIR`, `APP_RESTATE_INGRESS_PORT`,
@@ -24,6 +25,7 @@ from restate_local import HttpMode
 
 IdentityMode = Literal["auto", "on", "off"]
 
+MAX_WORKERS = 64
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9080
 DEFAULT_RESTATE_DATA_DIR = ".restate-data"
@@ -75,6 +77,7 @@ class Settings:
     app_url: str | None  # None: derived from host and the port actually bound
     data_dir: Path
     restate: ExternalRestate | EmbeddedRestate
+    workers: int = 1  # hypercorn worker processes sharing the port (APP_WORKERS)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -146,6 +149,11 @@ class Settings:
             http_mode = "http1.1"
         else:
             raise ConfigError(f"APP_HTTP must be h2c (HTTP/2, default) or http1.1, not {http!r}")
+        workers_raw = get("APP_WORKERS") or "1"
+        if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= MAX_WORKERS:
+            raise ConfigError(
+                f"APP_WORKERS must be a whole number from 1 to {MAX_WORKERS}, not {workers_raw!r}"
+            )
         app_url = get("APP_URL")
         if isinstance(restate, EmbeddedRestate) and port in (
             restate.ingress_port,
@@ -160,6 +168,7 @@ class Settings:
             app_url=_url("APP_URL", app_url) if app_url else None,
             data_dir=Path(get("APP_DATA_DIR") or ".app-data"),
             restate=restate,
+            workers=int(workers_raw),
         )
 
     def deployment_url(self, bound_port: int) -> str:

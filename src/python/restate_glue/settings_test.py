@@ -72,6 +72,9 @@ def test_app_settings() -> None:
         ({"APP_PORT": "70000"}, "APP_PORT must be between 0 and 65535"),
         ({"APP_HOST": "localhost"}, "APP_HOST must be an IP address"),
         ({"APP_HTTP": "h3"}, "APP_HTTP must be h2c"),
+        ({"APP_WORKERS": "0"}, "APP_WORKERS must be a whole number from 1 to 64"),
+        ({"APP_WORKERS": "two"}, "APP_WORKERS must be a whole number from 1 to 64"),
+        ({"APP_WORKERS": "65"}, "APP_WORKERS must be a whole number from 1 to 64"),
         ({"APP_URL": "app:9080"}, "APP_URL must be an http(s) URL"),
         ({"APP_IDENTITY": "maybe"}, "APP_IDENTITY must be auto, on or off"),
         ({"APP_RESTATE_ADMIN_PORT": "0"}, "APP_RESTATE_ADMIN_PORT must be between 1"),
@@ -90,6 +93,11 @@ def test_app_settings() -> None:
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env(env)
+
+
+def test_app_workers() -> None:
+    assert Settings.from_env({}).workers == 1
+    assert Settings.from_env({"APP_WORKERS": "3"}).workers == 3
 
 
 def test_empty_values_mean_the_default() -> None:
