@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import restate
 
 from perf import orders
@@ -10,5 +12,5 @@ hand_orders = restate.Service("HandOrders")
 hand_orders.handler(name="place")(orders.place)
 
 
-def make_app() -> object:
+def make_app() -> Any:
     return restate.app([hand_orders])
