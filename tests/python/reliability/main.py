@@ -38,6 +38,7 @@ def crash(args: argparse.Namespace, workdir: Path) -> bool:
         signups=args.signups,
         kill_every=args.kill_every,
         arrival_seconds=args.arrival,
+        chaos_seconds=args.chaos_seconds,
         time_limit=args.time_limit,
         say=say,
     )
@@ -78,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
         c.add_argument("--signups", type=int, default=500)
         c.add_argument("--kill-every", type=float, default=3.0)
         c.add_argument("--arrival", type=float, default=120.0, help="signups spread over S s")
+        c.add_argument("--chaos-seconds", type=float, help="default: the arrival time + 10 s")
         c.add_argument("--time-limit", type=float, default=900.0)
     for name in ("soak", "all"):
         c = commands.choices[name] if name in commands.choices else commands.add_parser(name)
