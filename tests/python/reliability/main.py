@@ -54,8 +54,10 @@ def crash(args: argparse.Namespace, workdir: Path) -> bool:
 
 
 def soak(args: argparse.Namespace, workdir: Path) -> bool:
-    say(f"== soak: {args.seconds:g}s at {args.rate:g} signup flows/s")
-    report = run_soak(workdir / "soak", seconds=args.seconds, rate=args.rate, say=say)
+    say(f"== soak: {args.seconds:g}s at {args.rate:g} signup flows/s, app over {args.app_http}")
+    report = run_soak(
+        workdir / "soak", seconds=args.seconds, rate=args.rate, app_http=args.app_http, say=say
+    )
     for line in report.lines():
         say(line)
     say(f"RSS growth: {report.rss_growth / MB:+.1f} MB")
@@ -85,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
         c = commands.choices[name] if name in commands.choices else commands.add_parser(name)
         c.add_argument("--seconds", type=float, default=300.0)
         c.add_argument("--rate", type=float, default=5.0, help="signup flows per second")
+        c.add_argument("--app-http", default="h2c", choices=["h2c", "http1.1"], help="APP_HTTP")
     for name in ("bad-input", "all"):
         c = commands.choices[name] if name in commands.choices else commands.add_parser(name)
         c.add_argument("--random", type=int, default=100, help="random bodies per handler")

@@ -112,10 +112,11 @@ def run_soak(
     rate: float = 4.0,
     sample_every: float = 1.0,
     warmup: float | None = None,
+    app_http: str = "h2c",
     say: Callable[[str], None] = lambda line: None,
 ) -> SoakReport:
     flow_limit = 60.0  # a liveness bound for the email to arrive, not a speed check
-    with Stack(workdir) as stack:
+    with Stack(workdir, app_http=app_http) as stack:
         stack.start_restate()
         stack.start_app()
         assert stack.app is not None and stack.app.pid is not None
