@@ -26,7 +26,7 @@ class HandlerKind(enum.Enum):
     SERVICE = "service"  # Context
     EXCLUSIVE = "exclusive"  # ObjectContext
     SHARED = "shared"  # ObjectSharedContext
-    WORKFLOW_MAIN = "workflow"  # WorkflowContext: the workflow's run handler
+    WORKFLOW_MAIN = "workflow"  # WorkflowContext: the workflow's main handler (any name)
     WORKFLOW_SHARED = "workflow_shared"  # WorkflowSharedContext
 
     @property
