@@ -29,27 +29,11 @@ from restate_local.balancer import (
     ensure_haproxy,
     find_haproxy,
 )
+from restate_local.env import whole_number
 from restate_local.errors import RestateLocalError
 from restate_local.topology import ClusterTopology
 
 APP_SPEC = "app.deployment:make_app"
-
-
-class ClusterConfigError(Exception):
-    pass
-
-
-def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ClusterConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise ClusterConfigError(f"{name} must be between {low} and {high}, not {value}")
-    return value
 
 
 def what_to_try(topology: ClusterTopology) -> list[str]:
@@ -83,10 +67,10 @@ def run(env: Mapping[str, str] | None = None, out: TextIO | None = None) -> int:
         return code
 
     try:
-        nodes = _count(env, "APP_CLUSTER_NODES", 3, 1, 7)
-        replicas = _count(env, "APP_CLUSTER_REPLICAS", 2, 1, 8)
-        workers = _count(env, "APP_WORKERS", 1, 1, 32)
-    except ClusterConfigError as e:
+        nodes = whole_number(env, "APP_CLUSTER_NODES", 3, 1, 7)
+        replicas = whole_number(env, "APP_CLUSTER_REPLICAS", 2, 1, 8)
+        workers = whole_number(env, "APP_WORKERS", 1, 1, 32)
+    except ValueError as e:
         return fail(str(e), 2)
     data_dir = outbox.data_dir(env).resolve()
     try:

@@ -22,6 +22,7 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from restate_local import HttpMode
+from restate_local.env import whole_number
 
 IdentityMode = Literal["auto", "on", "off"]
 
@@ -149,11 +150,10 @@ class Settings:
             http_mode = "http1.1"
         else:
             raise ConfigError(f"APP_HTTP must be h2c (HTTP/2, default) or http1.1, not {http!r}")
-        workers_raw = get("APP_WORKERS") or "1"
-        if not workers_raw.isdigit() or not 1 <= int(workers_raw) <= MAX_WORKERS:
-            raise ConfigError(
-                f"APP_WORKERS must be a whole number from 1 to {MAX_WORKERS}, not {workers_raw!r}"
-            )
+        try:
+            workers = whole_number(env, "APP_WORKERS", 1, 1, MAX_WORKERS)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
         app_url = get("APP_URL")
         if isinstance(restate, EmbeddedRestate) and port in (
             restate.ingress_port,
@@ -168,7 +168,7 @@ class Settings:
             app_url=_url("APP_URL", app_url) if app_url else None,
             data_dir=Path(get("APP_DATA_DIR") or ".app-data"),
             restate=restate,
-            workers=int(workers_raw),
+            workers=workers,
         )
 
     def deployment_url(self, bound_port: int) -> str:

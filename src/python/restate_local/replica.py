@@ -34,6 +34,7 @@ import httpx
 from hypercorn.asyncio import serve
 
 from restate_local import process_cleanup
+from restate_local.env import whole_number
 from restate_local.errors import AppServerError
 from restate_local.ports import LOOPBACK, bind_listen_socket, free_port
 from restate_local.server_process import _parent_death_signal, tail_lines
@@ -66,29 +67,19 @@ def load_app(spec: str, identity_keys: Sequence[str], http_mode: HttpMode) -> As
     return target  # type: ignore[no-any-return]
 
 
-def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SystemExit(f"replica: error: {name} must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise SystemExit(f"replica: error: {name} must be between {low} and {high}, not {value}")
-    return value
-
-
 def _settings(env: Mapping[str, str]) -> tuple[str, int, HttpMode, tuple[str, ...], int]:
     """The replica's settings; a bad one exits with a one-line message."""
     host = env.get("APP_HOST", "").strip() or LOOPBACK
-    port = _whole_number(env, "APP_PORT", 9080, 0, 65535)
+    try:
+        port = whole_number(env, "APP_PORT", 9080, 0, 65535)
+        workers = whole_number(env, WORKERS_ENV, 1, 1, 64)
+    except ValueError as e:
+        raise SystemExit(f"replica: error: {e}") from None
     http = (env.get("APP_HTTP", "").strip() or "h2c").lower()
     if http not in ("h2c", "h2", "http2", "http1.1", "http1", "h1"):
         raise SystemExit(f"replica: error: APP_HTTP must be h2c or http1.1, not {http!r}")
     http_mode = check_http_mode("http1.1" if http in ("http1.1", "http1", "h1") else "h2c")
     keys = tuple(k for k in re.split(r"[,\s]+", env.get("RESTATE_IDENTITY_KEYS", "")) if k)
-    workers = _whole_number(env, WORKERS_ENV, 1, 1, 64)
     return host, port, http_mode, keys, workers
 
 
