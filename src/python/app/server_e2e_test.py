@@ -7,13 +7,10 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import queue
 import signal
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from app.users.user_restate_client import UserIngressClient
 from app.users.user_workflow_restate_client import UserWorkflowIngressClient
 from restate_local import RestateServer, RestateTestEnvironment, ServerOptions, find_server_binary
 from restate_local.errors import RestateServerBinaryNotFound
+from restate_local.output_lines import OutputLines
 from restate_local.ports import free_ports
 
 SRC_ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +42,6 @@ class ServerCommand:
     """`python -m app.deployment` (the server command) in a child process; output kept by line."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", deployment.__name__],
             env={**os.environ, "PYTHONPATH": str(SRC_ROOT), **env},
@@ -54,34 +50,16 @@ class ServerCommand:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
+        self.output = OutputLines(self.proc)
+        self.lines = self.output.lines
 
     def wait_for(self, prefix: str, timeout: float = 90.0) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no {prefix!r} line:\n" + "\n".join(self.lines)) from None
-            if line is None:
-                raise AssertionError(
-                    f"exited ({self.proc.wait()}) before {prefix!r}:\n" + "\n".join(self.lines)
-                )
-            self.lines.append(line)
-            if line.startswith(prefix):
-                return line
+        return self.output.wait_for(prefix, timeout)
 
     def stop(self, signum: int, timeout: float = 30.0) -> int:
         self.proc.send_signal(signum)
         code = self.proc.wait(timeout)
-        while (line := self._queue.get(timeout=5)) is not None:
-            self.lines.append(line)
+        self.output.drain(timeout=5)
         return code
 
     def kill(self) -> None:

@@ -17,14 +17,12 @@ adoption test's time.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -41,6 +39,7 @@ from pants_e2e.pants_project import (
     pants_env,
 )
 from restate_local import RestateServer, ServerOptions
+from restate_local.output_lines import OutputLines
 from restate_local.ports import free_ports
 
 VERSION = "0.1.0"  # the wheels' version (lockstep; the test checks the built file names)
@@ -278,8 +277,6 @@ class ServerCommand:
     """A server command in a child process (its own session), its output kept by line."""
 
     def __init__(self, argv: list[str], env: Mapping[str, str], cwd: Path) -> None:
-        self.lines: list[str] = []
-        self._queue: queue.Queue[str | None] = queue.Queue()
         self.proc = subprocess.Popen(
             argv,
             env=dict(env),
@@ -290,36 +287,18 @@ class ServerCommand:
             text=True,
             start_new_session=True,
         )
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self._queue.put(line.rstrip("\n"))
-        self._queue.put(None)
+        self.output = OutputLines(self.proc)
+        self.lines = self.output.lines
 
     def wait_for(self, prefix: str, timeout: float = 600) -> str:
         """The next output line that starts with `prefix`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self._queue.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no {prefix!r} line:\n" + "\n".join(self.lines)) from None
-            if line is None:
-                raise AssertionError(
-                    f"exited {self.proc.wait()} before {prefix!r}:\n" + "\n".join(self.lines)
-                )
-            self.lines.append(line)
-            if line.startswith(prefix):
-                return line
+        return self.output.wait_for(prefix, timeout)
 
     def interrupt(self, timeout: float = 60) -> int:
         """Ctrl-C, as a user would press it; returns the exit code once the output ends."""
         self.proc.send_signal(signal.SIGINT)
         code = self.proc.wait(timeout=timeout)
-        while (line := self._queue.get(timeout=10)) is not None:
-            self.lines.append(line)
+        self.output.drain(timeout=10)
         return code
 
     def kill(self) -> None:
