@@ -8,6 +8,7 @@ the diff. testdata/check_generated.sh proves the golden output against a real Re
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -29,6 +30,7 @@ from restate_codegen.model import (
     GeneratedModules,
     Handler,
     HandlerKind,
+    HandlerOptions,
     ImportedName,
     SourceFile,
     SourceLocation,
@@ -71,6 +73,13 @@ SAMPLE_COMPONENTS: Sequence[Tuple[str, Sequence[str], str, str, ComponentOptions
         ComponentOptions(description="Signs users up and looks them up (target description)."),
     ),
     ("SignupFlow", ["app/users/signup_flow.py"], "app.users", "signup_flow", ComponentOptions()),
+    (
+        "ticket-office",
+        ["app/shop/ticket_office.py"],
+        "app.shop",
+        "ticket-office",
+        ComponentOptions(handlers=(("add_ticket", HandlerOptions(name="addTicket")),)),
+    ),
 )
 DEPLOYMENT_MODULE = "app.deployment"
 
@@ -307,6 +316,29 @@ def test_duplicate_component_names_are_an_error() -> None:
     other = GeneratedModules.for_target("elsewhere", "email")
     with pytest.raises(RenderError, match="two components are named Email"):
         render_deployment("app.deployment", [(component, modules), (component, other)])
+
+
+def test_client_class_names_derive_from_restate_names() -> None:
+    files = render_sample()
+    client = files["app/shop/ticket_office_restate_client.py"]
+    assert "class TicketOfficeClient(ServiceClient):" in client
+    assert 'component = "ticket-office"' in client
+    # The method keeps the function's name; the call uses the Restate name.
+    assert "def add_ticket(" in client and 'self._call("addTicket", _add_ticket,' in client
+    assert "def markAsSold(" in client
+    assert "async def echo(self, req: Any, **options: Unpack[CallOptions]) -> Any:" in client
+    adapter = files["app/shop/ticket_office_restate.py"]
+    assert 'definition = restate.Service(\n    "ticket-office",' in adapter
+    assert 'name="addTicket",' in adapter and "(checked(ticket_office.add_ticket))" in adapter
+    assert 'RequestSerde("typing.Any", "app.shop.ticket_office")' in adapter
+
+
+def test_components_whose_client_names_collide_are_an_error() -> None:
+    component, modules = sample_components()[0]
+    dashed = dataclasses.replace(component, name="email")
+    other = GeneratedModules.for_target("elsewhere", "email")
+    with pytest.raises(RenderError, match="'Email' and 'email' would both have clients named"):
+        render_deployment("app.deployment", [(component, modules), (dashed, other)])
 
 
 def test_workflow_without_main_is_an_error() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import sys
+import typing
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar, cast, get_args, get_origin, get_type_hints
 
@@ -33,8 +34,10 @@ class JsonSerde(Serde[T], Generic[T]):
 
     @functools.cached_property
     def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
-        namespace = vars(importlib.import_module(self.module))
-        tp = eval(self.annotation, namespace)  # the annotation as the module spells it
+        # The annotation as the module spells it; `typing` is there for the generated
+        # `typing.Any` of an unannotated request or response, unless the module binds it itself.
+        namespace = {"typing": typing, **vars(importlib.import_module(self.module))}
+        tp = eval(self.annotation, namespace)
         msgspec = sys.modules.get("msgspec")
         structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
         if structs and _uses(tp, pydantic.BaseModel, set()):
