@@ -388,7 +388,7 @@ class _IOView:
     variable: str  # module-level name in the client: "_signup"
     request_type: str  # the request type as the client module spells it ("None": no request)
     response_type: str
-    args: List[str]  # HandlerIO's arguments: the annotations as evaluated, and where
+    args: List[Union[str, Call]]  # HandlerIO's arguments: the annotations, where, and imports
 
     @property
     def statement(self) -> str:
@@ -679,33 +679,44 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
     runtime_imports: List[_Import] = []
     type_only_imports: List[_Import] = []
 
-    def client_annotation(ref: TypeRef) -> str:
+    def client_annotation(ref: TypeRef, lazy: Dict[str, str]) -> str:
+        """The annotation as the client spells it; `lazy` gets the imports HandlerIO makes."""
         renames = {}
         for name in ref.names:
             for imp in _user_imports(name, ref.source):
                 local = namespace.bind(imp)
                 renamed = _Import(imp.module, imp.attribute, local)
-                (type_only_imports if name.from_handler_module else runtime_imports).append(renamed)
+                # Only the standard library is imported when the client is: any other module
+                # could import this client in turn (a self-call, A -> B -> A), so the client
+                # names it for type checkers and HandlerIO imports it at the first call.
+                if _is_stdlib(imp.module):
+                    runtime_imports.append(renamed)
+                else:
+                    type_only_imports.append(renamed)
+                    lazy[local] = imp.module + (f":{imp.attribute}" if imp.attribute else "")
                 renames[name.local] = local
         return rename_names(ref.source, renames)
 
     def handler_io(handler: Handler) -> _IOView:
         refs = [r for r in (handler.request, handler.response) if r is not None]
-        annotations = [client_annotation(r) for r in refs]
+        lazy: Dict[str, str] = {}
+        annotations = [client_annotation(r, lazy) for r in refs]
         request_type = annotations[0] if handler.request is not None else "None"
         response_type = annotations[-1]
+        args: List[Union[str, Call]]
         if any(name.from_handler_module for r in refs for name in r.names):
             # Resolved on first use, in the implementation module, as the decorator would.
-            evaluated = [py_str(_evaluated(r)) for r in refs]
-            module = py_str(handler.module)
+            args = [py_str(_evaluated(r)) for r in refs]
+            args.append(py_str(handler.module))
         else:
-            evaluated = [py_str(a) for a in annotations]
-            module = "__name__"
+            args = [py_str(a) for a in annotations]
+            args.append("__name__")
+            if lazy:
+                items = tuple(f"{py_str(k)}: {py_str(v)}" for k, v in sorted(lazy.items()))
+                args.append(Call("imports={", items, "}"))
         if handler.request is None:
-            evaluated.insert(0, "None")
-        return _IOView(
-            io_variables[handler.name], request_type, response_type, [*evaluated, module]
-        )
+            args.insert(0, "None")
+        return _IOView(io_variables[handler.name], request_type, response_type, args)
 
     for handler in component.handlers:
         module_arg = py_str(handler.module)

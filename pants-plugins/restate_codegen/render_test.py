@@ -164,7 +164,10 @@ def test_clients_import_no_handler_module() -> None:
         imported = _top_level_imports(ast.parse(client))
         assert not handler_modules & set(imported), (modules.client, imported)
     flow = rendered["app/users/signup_flow_restate_client.py"]
-    assert "if TYPE_CHECKING:\n    from app.users.signup_flow import SignupResult\n" in flow
+    assert (
+        "if TYPE_CHECKING:\n    from app.models import SignupRequest\n"
+        "    from app.users.signup_flow import SignupResult\n"
+    ) in flow
     assert "_run: HandlerIO[SignupRequest, SignupResult] = HandlerIO(" in flow
     assert '    "SignupResult",\n    "app.users.signup_flow",\n)' in flow
 
@@ -291,9 +294,14 @@ def _edge_files() -> Dict[str, str]:
 
 def test_colliding_names_are_renamed() -> None:
     client = _edge_files()["edge/edge_restate_client.py"]
-    assert "from edge.types import Any, EdgeClient as EdgeClient_2\n" in client
-    assert "import edge.types\n" in client
-    assert "if TYPE_CHECKING:\n    from edge.handlers import Local\n" in client
+    assert (
+        "if TYPE_CHECKING:\n    import edge\n    import edge.types\n"
+        "    from edge.handlers import Local\n"
+        "    from edge.types import Any, EdgeClient as EdgeClient_2\n"
+    ) in client
+    # Imported at the first call, not with the client module.
+    assert 'imports={"Any": "edge.types:Any", "EdgeClient_2": "edge.types:EdgeClient"},' in client
+    assert 'imports={"edge": "edge.types"},' in client
     assert "req: Any," in client and ") -> EdgeClient_2:" in client
     # A type that mentions an implementation name is evaluated in the implementation module.
     assert '"dict[str, list[tuple[Any, EdgeClient, Local, edge.types.Thing]]]",' in client
@@ -316,6 +324,25 @@ def test_duplicate_component_names_are_an_error() -> None:
     other = GeneratedModules.for_target("elsewhere", "email")
     with pytest.raises(RenderError, match="two components are named Email"):
         render_deployment("app.deployment", [(component, modules), (component, other)])
+
+
+def test_clients_import_only_the_standard_library_at_runtime() -> None:
+    """A client imported by a module its signatures use (a self-call, A -> B -> A) must not
+    import that module back: every non-stdlib import is under TYPE_CHECKING."""
+    for path, content in render_sample().items():
+        if not path.endswith("_restate_client.py"):
+            continue
+        for module in _top_level_imports(ast.parse(content)):
+            assert module.split(".")[0] in {
+                "__future__",
+                "datetime",
+                "typing",
+                "restate",
+                "restate_glue",
+            }, (
+                path,
+                module,
+            )
 
 
 def test_client_class_names_derive_from_restate_names() -> None:

@@ -129,9 +129,7 @@ class RestateHandlersField(Field):
     _SETTINGS = ("name",)
 
     @classmethod
-    def compute_value(
-        cls, raw_value: Optional[Any], address: Address
-    ) -> HandlerOptionsByFunction:
+    def compute_value(cls, raw_value: Optional[Any], address: Address) -> HandlerOptionsByFunction:
         value = super().compute_value(raw_value, address)
         if value is None or value == ():  # not set (the default)
             return ()

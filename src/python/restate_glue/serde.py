@@ -6,7 +6,7 @@ import functools
 import importlib
 import sys
 import typing
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Generic, TypeVar, cast, get_args, get_origin, get_type_hints
 
 import pydantic
@@ -22,21 +22,31 @@ class JsonSerde(Serde[T], Generic[T]):
     msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
     primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
     evaluated in `module` at the first (de)serialization, as restate-sdk's decorator would read
-    it there, so building one imports nothing. None is the empty body, as with the SDK's serdes.
+    it there, so building one imports nothing. `imports` adds names to that namespace, imported
+    only then: `{"Rally": "app.models:Rally"}` (an attribute), `{"m": "app.models"}` (a module;
+    `{"app": "app.models"}` binds the top-level package, as `import app.models` does). Generated
+    clients import the types their signatures use only under TYPE_CHECKING and name them here,
+    so that importing a client never imports another module of the user's (no import cycles).
+    None is the empty body, as with the SDK's serdes.
     """
 
-    def __init__(self, annotation: str, module: str) -> None:
+    def __init__(
+        self, annotation: str, module: str, imports: Mapping[str, str] | None = None
+    ) -> None:
         self.annotation = annotation
         self.module = module
+        self.imports = dict(imports or {})
 
     def __repr__(self) -> str:
-        return f"JsonSerde({self.annotation!r}, {self.module!r})"
+        imports = f", {self.imports!r}" if self.imports else ""
+        return f"JsonSerde({self.annotation!r}, {self.module!r}{imports})"
 
     @functools.cached_property
     def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
         # The annotation as the module spells it; `typing` is there for the generated
         # `typing.Any` of an unannotated request or response, unless the module binds it itself.
         namespace = {"typing": typing, **vars(importlib.import_module(self.module))}
+        namespace.update((local, _imported(local, spec)) for local, spec in self.imports.items())
         tp = eval(self.annotation, namespace)
         msgspec = sys.modules.get("msgspec")
         structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
@@ -65,6 +75,16 @@ class JsonSerde(Serde[T], Generic[T]):
         if obj is None:
             return b""
         return self._codec[1](obj)
+
+
+def _imported(local: str, spec: str) -> Any:
+    module_name, _, attribute = spec.partition(":")
+    module = importlib.import_module(module_name)
+    if attribute:
+        return getattr(module, attribute)
+    if local == module_name.split(".", 1)[0]:
+        return importlib.import_module(local)
+    return module
 
 
 def _uses(tp: Any, base: type, seen: set[int]) -> bool:

@@ -53,3 +53,19 @@ def test_the_annotation_is_read_on_first_use_not_when_built() -> None:
     serde = JsonSerde[Any]("NotDefinedAnywhere", __name__)  # building it imports nothing
     with pytest.raises(NameError):
         serde.decode(b"{}")
+
+
+def test_imports_are_made_on_first_use() -> None:
+    serde = JsonSerde[Any](
+        "list[Frac] | d.Decimal | typing.Any",
+        __name__,
+        imports={"Frac": "fractions:Fraction", "d": "decimal", "email": "email.message"},
+    )
+    assert serde.decode(b"[]") == []
+    assert "Frac" not in globals()
+
+
+def test_unannotated_types_are_any_json() -> None:
+    serde = JsonSerde[Any]("typing.Any", __name__)
+    value = {"a": [1, 2.5, None, "x"], "b": {"c": True}}
+    assert serde.decode(serde.serialize(value)) == value
