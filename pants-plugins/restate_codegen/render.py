@@ -720,15 +720,22 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
 
     for handler in component.handlers:
         module_arg = py_str(handler.module)
+        handler_arg = f"handler={py_str(component.name + '/' + handler.name)}"
         adapter_args: List[Union[str, Call]] = [f"name={py_str(handler.name)}"]
         if handler.kind in (HandlerKind.EXCLUSIVE, HandlerKind.SHARED):
             adapter_args.append(f"kind={py_str(handler.kind.value)}")
         if handler.request is not None:
             adapter_args.append(
-                Call("input_serde=RequestSerde(", (py_str(_evaluated(handler.request)), module_arg))
+                Call(
+                    "input_serde=RequestSerde(",
+                    (py_str(_evaluated(handler.request)), module_arg, handler_arg),
+                )
             )
         adapter_args.append(
-            Call("output_serde=JsonSerde(", (py_str(_evaluated(handler.response)), module_arg))
+            Call(
+                "output_serde=JsonSerde(",
+                (py_str(_evaluated(handler.response)), module_arg, handler_arg),
+            )
         )
         function = f"{aliases[handler.module]}.{handler.function_name}"
         hv = _HandlerView(

@@ -357,7 +357,7 @@ def test_client_class_names_derive_from_restate_names() -> None:
     adapter = files["app/shop/ticket_office_restate.py"]
     assert 'definition = restate.Service(\n    "ticket-office",' in adapter
     assert 'name="addTicket",' in adapter and "(checked(ticket_office.add_ticket))" in adapter
-    assert 'RequestSerde("typing.Any", "app.shop.ticket_office")' in adapter
+    assert 'RequestSerde(\n        "typing.Any",\n        "app.shop.ticket_office",' in adapter
 
 
 def test_components_whose_client_names_collide_are_an_error() -> None:

@@ -57,6 +57,12 @@ class HandlerIO(Generic[I, O]):
     def response_serde(self) -> JsonSerde[O]:
         return JsonSerde[O](self.response, self.module, self.imports)
 
+    def response_serde_of(self, component: str, handler: str) -> JsonSerde[O]:
+        """The response serde, naming the handler in its errors (one HandlerIO per handler)."""
+        serde = self.response_serde
+        serde.handler = f"{component}/{handler}"
+        return serde
+
     def encode(self, component: str, handler: str, req: I | None) -> bytes:
         """The request body of a call made from inside a handler."""
         if self.request_serde is None:
@@ -102,7 +108,7 @@ class _ContextCalls:
             handler,
             body,
             _RAW,
-            io.response_serde,
+            io.response_serde_of(self.component, handler),
             key=self._key,
             idempotency_key=options.get("idempotency_key"),
             headers=options.get("headers"),

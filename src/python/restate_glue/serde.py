@@ -15,6 +15,23 @@ from restate.serde import Serde
 
 T = TypeVar("T")
 
+_SUPPORTED = (
+    "pydantic models, dataclasses, msgspec Structs, typing_extensions.TypedDict, enums, "
+    "primitives, and Optional/list/dict of those"
+)
+
+
+class SerdeError(restate.TerminalError):
+    """A value or a type that the generated glue cannot (de)serialize.
+
+    Terminal: inside a handler it ends the invocation (restate-sdk retries any other
+    exception, forever, and retrying cannot fix a type); outside, it is an ordinary exception.
+    The message names the type, the handler and what to do.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status_code=500)
+
 
 class JsonSerde(Serde[T], Generic[T]):
     """JSON for one request or response type, whatever the type is made of.
@@ -27,15 +44,40 @@ class JsonSerde(Serde[T], Generic[T]):
     `{"app": "app.models"}` binds the top-level package, as `import app.models` does). Generated
     clients import the types their signatures use only under TYPE_CHECKING and name them here,
     so that importing a client never imports another module of the user's (no import cycles).
-    None is the empty body, as with the SDK's serdes.
+    None is the empty body, as with the SDK's serdes. `handler` ("Component/handler") is named
+    in the `SerdeError` that any failure becomes.
     """
 
     def __init__(
-        self, annotation: str, module: str, imports: Mapping[str, str] | None = None
+        self,
+        annotation: str,
+        module: str,
+        imports: Mapping[str, str] | None = None,
+        *,
+        handler: str | None = None,
     ) -> None:
         self.annotation = annotation
         self.module = module
         self.imports = dict(imports or {})
+        self.handler = handler
+
+    def _error(self, doing: str, error: Exception, hint: str) -> SerdeError:
+        where = f" for the handler {self.handler}" if self.handler else ""
+        return SerdeError(
+            f"cannot {doing} `{self.annotation}` (from {self.module}){where}: "
+            f"{type(error).__name__}: {error}. {hint}"
+        )
+
+    @property
+    def _checked_codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+        try:
+            return self._codec
+        except Exception as error:
+            raise self._error(
+                "use the type",
+                error,
+                f"Fix the annotation: it must be importable at runtime and one of {_SUPPORTED}.",
+            ) from error
 
     def __repr__(self) -> str:
         imports = f", {self.imports!r}" if self.imports else ""
@@ -69,12 +111,29 @@ class JsonSerde(Serde[T], Generic[T]):
         """The value in `buf`, typed as the annotation declares."""
         if not buf:
             return cast(T, None)
-        return cast(T, self._codec[0](buf))
+        decode = self._checked_codec[0]
+        try:
+            return cast(T, decode(buf))
+        except Exception as error:
+            raise self._error(
+                "read a value as",
+                error,
+                "The JSON does not match the declared type: make the annotations of the handler "
+                "and of its callers agree.",
+            ) from error
 
     def serialize(self, obj: T | None) -> bytes:
         if obj is None:
             return b""
-        return self._codec[1](obj)
+        encode = self._checked_codec[1]
+        try:
+            return encode(obj)
+        except Exception as error:
+            raise self._error(
+                f"write a value of type {type(obj).__name__} as",
+                error,
+                "Return (or pass) a value of the declared type, or declare the type it is.",
+            ) from error
 
 
 def _imported(local: str, spec: str) -> Any:
@@ -122,12 +181,13 @@ class RequestSerde(JsonSerde[T]):
     def deserialize(self, buf: bytes) -> Any:
         try:
             return self.decode(buf)
-        except pydantic.ValidationError as error:
-            return InvalidRequest(str(error))
-        except Exception as error:
+        except SerdeError as error:
+            cause = error.__cause__
+            if isinstance(cause, pydantic.ValidationError):
+                return InvalidRequest(str(cause))
             msgspec = sys.modules.get("msgspec")
-            if msgspec is not None and isinstance(error, msgspec.DecodeError):
-                return InvalidRequest(str(error))
+            if msgspec is not None and isinstance(cause, msgspec.DecodeError):
+                return InvalidRequest(str(cause))
             raise
 
 

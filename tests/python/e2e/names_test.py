@@ -14,6 +14,7 @@ import pytest
 
 from e2e.names.deployment import (
     AccountIngressClient,
+    FaultsIngressClient,
     OrderWorkflowIngressClient,
     PingIngressClient,
     make_app,
@@ -36,8 +37,14 @@ def names_env(restate_env_factory: EnvFactory) -> RestateTestEnvironment:
 def test_restate_names_are_registered_as_written(names_env: RestateTestEnvironment) -> None:
     assert set(objects) == {"account"}
     assert set(workflows) == {"order-workflow"}
-    assert set(services) == {"ping", "pong.v1"}
-    assert set(names_env.deployment.services) == {"account", "order-workflow", "ping", "pong.v1"}
+    assert set(services) == {"ping", "pong.v1", "faults"}
+    assert set(names_env.deployment.services) == {
+        "account",
+        "order-workflow",
+        "ping",
+        "pong.v1",
+        "faults",
+    }
 
 
 def test_renamed_and_camel_case_handlers(names_env: RestateTestEnvironment) -> None:
@@ -103,3 +110,47 @@ def test_services_calling_each_other_in_a_cycle(names_env: RestateTestEnvironmen
         return await PingIngressClient(http).ping(Rally(hops=3))
 
     assert with_ingress(names_env, body) == ["ping", "pong", "ping", "pong"]
+
+
+@pytest.mark.parametrize(
+    "handler, expected",
+    [
+        ("reply_with_order", ["`Order`", "faults/reply_with_order", "Fix the annotation"]),
+        ("forward_order", ["faults/take_order", "Order"]),
+        ("wrong_value", ["`int`", "faults/wrong_value", "Return (or pass) a value"]),
+    ],
+)
+def test_serde_failures_are_terminal_and_say_what_to_do(
+    names_env: RestateTestEnvironment, handler: str, expected: list[str]
+) -> None:
+    """Sent, not called, so that a retried invocation could not hang the test: the invocation
+    must end failed (never `backing-off`), with a message naming the type and the handler."""
+
+    async def body(http: httpx.AsyncClient) -> str:
+        send = FaultsIngressClient(http).send()
+        invocation: str = await getattr(send, handler)()
+        return invocation
+
+    invocation = with_ingress(names_env, body)
+    query = (
+        "SELECT status, completion_result, completion_failure, retry_count FROM sys_invocation "
+        f"WHERE id = '{invocation}'"
+    )
+
+    async def rows() -> list[dict[str, Any]]:
+        return names_env.admin.query(query)
+
+    async def probe() -> list[dict[str, Any]]:
+        return await eventually(
+            rows, lambda r: bool(r) and r[0]["status"] in ("completed", "backing-off"), what="done"
+        )
+
+    (row,) = with_ingress(names_env, lambda _http: probe())
+    assert row["status"] == "completed", row
+    assert row["completion_result"] == "failure"
+    for text in expected:
+        assert text in row["completion_failure"], row["completion_failure"]
+    backing_off = names_env.admin.query(
+        "SELECT id FROM sys_invocation WHERE status = 'backing-off'"
+    )
+    assert backing_off == []

@@ -24,18 +24,42 @@ definition = restate.Service(
 
 definition.handler(
     name="addTicket",
-    input_serde=RequestSerde("str", "app.shop.ticket_office"),
-    output_serde=JsonSerde("bool", "app.shop.ticket_office"),
+    input_serde=RequestSerde(
+        "str",
+        "app.shop.ticket_office",
+        handler="ticket-office/addTicket",
+    ),
+    output_serde=JsonSerde(
+        "bool",
+        "app.shop.ticket_office",
+        handler="ticket-office/addTicket",
+    ),
 )(checked(ticket_office.add_ticket))
 
 definition.handler(
     name="markAsSold",
-    input_serde=RequestSerde("str", "app.shop.ticket_office"),
-    output_serde=JsonSerde("None", "app.shop.ticket_office"),
+    input_serde=RequestSerde(
+        "str",
+        "app.shop.ticket_office",
+        handler="ticket-office/markAsSold",
+    ),
+    output_serde=JsonSerde(
+        "None",
+        "app.shop.ticket_office",
+        handler="ticket-office/markAsSold",
+    ),
 )(checked(ticket_office.markAsSold))
 
 definition.handler(
     name="echo",
-    input_serde=RequestSerde("typing.Any", "app.shop.ticket_office"),
-    output_serde=JsonSerde("typing.Any", "app.shop.ticket_office"),
+    input_serde=RequestSerde(
+        "typing.Any",
+        "app.shop.ticket_office",
+        handler="ticket-office/echo",
+    ),
+    output_serde=JsonSerde(
+        "typing.Any",
+        "app.shop.ticket_office",
+        handler="ticket-office/echo",
+    ),
 )(checked(ticket_office.echo))
