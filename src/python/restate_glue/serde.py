@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import sys
 import typing
 from collections.abc import Callable, Coroutine, Mapping
@@ -16,7 +17,7 @@ from restate.serde import Serde
 T = TypeVar("T")
 
 _SUPPORTED = (
-    "pydantic models, dataclasses, msgspec Structs, typing_extensions.TypedDict, enums, "
+    "pydantic models, dataclasses, msgspec Structs, TypedDicts, enums, Literal, "
     "primitives, and Optional/list/dict of those"
 )
 
@@ -101,7 +102,14 @@ class JsonSerde(Serde[T], Generic[T]):
             structs and msgspec is not None
         ):  # msgspec handles the dataclasses and primitives around them too
             return functools.partial(msgspec.json.decode, type=tp), msgspec.json.encode
-        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
+        try:
+            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
+        except pydantic.PydanticUserError as error:
+            if error.code != "typed-dict-version":
+                raise
+            # pydantic takes only typing_extensions.TypedDict before Python 3.12; restate-sdk's
+            # own serde passes such values through as plain JSON, and so do we.
+            return json.loads, _json_dumps
         return adapter.validate_json, adapter.dump_json
 
     def deserialize(self, buf: bytes) -> T | None:
@@ -134,6 +142,10 @@ class JsonSerde(Serde[T], Generic[T]):
                 error,
                 "Return (or pass) a value of the declared type, or declare the type it is.",
             ) from error
+
+
+def _json_dumps(value: Any) -> bytes:
+    return json.dumps(value).encode("utf-8")
 
 
 def _imported(local: str, spec: str) -> Any:

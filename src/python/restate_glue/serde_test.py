@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import typing
 from dataclasses import dataclass
 from typing import Any, Optional, cast
 
@@ -86,3 +87,14 @@ def test_unannotated_types_are_any_json() -> None:
     serde = JsonSerde[Any]("typing.Any", __name__)
     value = {"a": [1, 2.5, None, "x"], "b": {"c": True}}
     assert serde.decode(serde.serialize(value)) == value
+
+
+class Line(typing.TypedDict):
+    sku: str
+    qty: int
+
+
+def test_typing_typed_dict_is_plain_json_like_the_sdk() -> None:
+    serde = JsonSerde[list[Line]]("list[Line]", __name__)
+    lines: list[Line] = [{"sku": "a", "qty": 2}]
+    assert serde.decode(serde.serialize(lines)) == lines

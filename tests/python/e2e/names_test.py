@@ -22,6 +22,7 @@ from e2e.names.deployment import (
     services,
     workflows,
 )
+from e2e.names.faults import Order
 from e2e.names.ping import Rally
 from e2e.support import eventually, with_ingress
 from restate_local.harness import RestateTestEnvironment
@@ -112,11 +113,24 @@ def test_services_calling_each_other_in_a_cycle(names_env: RestateTestEnvironmen
     assert with_ingress(names_env, body) == ["ping", "pong", "ping", "pong"]
 
 
+def test_typing_typed_dict_is_plain_json(names_env: RestateTestEnvironment) -> None:
+    """Through the ingress, and through a ctx call (forward_order -> take_order)."""
+    order: Order = {"id": "o1", "lines": [1, 2]}
+
+    async def body(http: httpx.AsyncClient) -> tuple[Order, Order]:
+        faults = FaultsIngressClient(http)
+        return await faults.take_order(order), await faults.forward_order(order)
+
+    direct, forwarded = with_ingress(names_env, body)
+    assert direct == {"id": "O1", "lines": [1, 2, 0]}
+    assert forwarded == direct
+
+
 @pytest.mark.parametrize(
     "handler, expected",
     [
-        ("reply_with_order", ["`Order`", "faults/reply_with_order", "Fix the annotation"]),
-        ("forward_order", ["faults/take_order", "Order"]),
+        ("reply_opaque", ["`Opaque`", "faults/reply_opaque", "Fix the annotation"]),
+        ("forward_opaque", ["faults/take_opaque", "Opaque"]),
         ("wrong_value", ["`int`", "faults/wrong_value", "Return (or pass) a value"]),
     ],
 )

@@ -1,6 +1,7 @@
-"""Types the glue cannot serialize (`typing.TypedDict`: pydantic refuses it on Python < 3.12)
-and a value that does not match its declared type. Each must end its invocation with a
-terminal error naming the type and the handler, never retry it forever."""
+"""A `typing.TypedDict` (pydantic refuses it before Python 3.12; served as plain JSON, like
+restate-sdk's own serde does), a type nothing can serialize, and a value that does not match
+its declared type. The last two must end their invocation with a terminal error naming the
+type and the handler, never retry it forever."""
 
 from __future__ import annotations
 
@@ -13,19 +14,32 @@ from e2e.names.faults_restate_client import FaultsClient
 
 class Order(TypedDict):
     id: str
+    lines: list[int]
 
 
-async def reply_with_order(ctx: Context) -> Order:
-    return {"id": "o1"}
+class Opaque:
+    """Neither pydantic nor msgspec can serialize a plain class."""
 
 
-async def take_order(ctx: Context, order: Order) -> None:
+async def take_order(ctx: Context, order: Order) -> Order:
+    return {"id": order["id"].upper(), "lines": [*order["lines"], 0]}
+
+
+async def forward_order(ctx: Context, order: Order) -> Order:
+    return await FaultsClient.from_context(ctx).take_order(order)
+
+
+async def reply_opaque(ctx: Context) -> Opaque:
+    return Opaque()
+
+
+async def take_opaque(ctx: Context, req: Opaque) -> None:
     pass
 
 
-async def forward_order(ctx: Context) -> None:
-    """Calls take_order: serializing its TypedDict request fails in this handler."""
-    await FaultsClient.from_context(ctx).take_order({"id": "o2"})
+async def forward_opaque(ctx: Context) -> None:
+    """Calls take_opaque: serializing its request fails in this handler."""
+    await FaultsClient.from_context(ctx).take_opaque(Opaque())
 
 
 async def wrong_value(ctx: Context) -> int:
