@@ -36,6 +36,7 @@ from restate_codegen.model import (
     SourceLocation,
     TypeRef,
 )
+from restate_codegen.names import COMPONENT_NAME, class_stem, component_name_problem
 from restate_codegen.render import (
     RenderError,
     docstring,
@@ -358,6 +359,21 @@ def test_client_class_names_derive_from_restate_names() -> None:
     assert 'definition = restate.Service(\n    "ticket-office",' in adapter
     assert 'name="addTicket",' in adapter and "(checked(ticket_office.add_ticket))" in adapter
     assert 'RequestSerde(\n        "typing.Any",\n        "app.shop.ticket_office",' in adapter
+
+
+@given(st.from_regex(COMPONENT_NAME, fullmatch=True))
+def test_every_name_restate_accepts_renders_valid_python(name: str) -> None:
+    if component_name_problem(name) is not None:  # the reserved restate*/openapi names
+        return
+    component, _ = sample_components()[0]
+    renamed = dataclasses.replace(component, name=name)
+    modules = GeneratedModules.for_target("app.mail", "email")
+    files = [*render_component(renamed, modules), render_deployment("app.d", [(renamed, modules)])]
+    for file in files:
+        tree = ast.parse(file.content)
+        classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+        assert all(cls.startswith(class_stem(name)) for cls in classes)
+    assert f"component = {py_str(name)}" in files[1].content
 
 
 def test_components_whose_client_names_collide_are_an_error() -> None:

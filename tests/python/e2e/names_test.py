@@ -17,6 +17,7 @@ from e2e.names.deployment import (
     FaultsIngressClient,
     OrderWorkflowIngressClient,
     PingIngressClient,
+    ShapesIngressClient,
     make_app,
     objects,
     services,
@@ -24,6 +25,7 @@ from e2e.names.deployment import (
 )
 from e2e.names.faults import Order
 from e2e.names.ping import Rally
+from e2e.names.shapes import Color, Size
 from e2e.support import eventually, with_ingress
 from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
@@ -38,13 +40,14 @@ def names_env(restate_env_factory: EnvFactory) -> RestateTestEnvironment:
 def test_restate_names_are_registered_as_written(names_env: RestateTestEnvironment) -> None:
     assert set(objects) == {"account"}
     assert set(workflows) == {"order-workflow"}
-    assert set(services) == {"ping", "pong.v1", "faults"}
+    assert set(services) == {"ping", "pong.v1", "faults", "Shapes"}
     assert set(names_env.deployment.services) == {
         "account",
         "order-workflow",
         "ping",
         "pong.v1",
         "faults",
+        "Shapes",
     }
 
 
@@ -111,6 +114,26 @@ def test_services_calling_each_other_in_a_cycle(names_env: RestateTestEnvironmen
         return await PingIngressClient(http).ping(Rally(hops=3))
 
     assert with_ingress(names_env, body) == ["ping", "pong", "ping", "pong"]
+
+
+def test_enums_literal_any_and_typing_spellings(names_env: RestateTestEnvironment) -> None:
+    async def body(http: httpx.AsyncClient) -> tuple[Any, ...]:
+        shapes = ShapesIngressClient(http)
+        return (
+            await shapes.temperature(Color.RED),
+            await shapes.temperature(Color.BLUE),
+            await shapes.bigger(Size.SMALL),
+            await shapes.anything([1, "two", None]),
+            await shapes.totals({"a": [1, None, 2]}),
+            await shapes.totals({}),
+        )
+
+    warm, cold, size, anything, totals, nothing = with_ingress(names_env, body)
+    assert (warm, cold) == ("warm", "cold")
+    assert size is Size.LARGE
+    assert anything == {"got": [1, "two", None]}
+    assert totals == {"a": 3}
+    assert nothing is None
 
 
 def test_typing_typed_dict_is_plain_json(names_env: RestateTestEnvironment) -> None:
