@@ -367,6 +367,9 @@ def _module_path(module: str) -> str:
     return module.replace(".", "/") + ".py"
 
 
+_RAW_BODY = TypeRef(source="bytes")
+
+
 def _evaluated(ref: TypeRef) -> str:
     """The annotation as the runtime evaluates it in the handler module: an unannotated
     request or response (`Any`, which that module need not import) as `typing.Any`."""
@@ -731,6 +734,11 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
                     (py_str(_evaluated(handler.request)), module_arg, handler_arg),
                 )
             )
+        # `bytes` is the raw body: the SDK announces JSON content types unless told otherwise.
+        if handler.request is not None and handler.request == _RAW_BODY:
+            adapter_args.append('accept="*/*"')
+        if handler.response == _RAW_BODY:
+            adapter_args.append('content_type="application/octet-stream"')
         adapter_args.append(
             Call(
                 "output_serde=JsonSerde(",

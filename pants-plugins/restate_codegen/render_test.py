@@ -376,6 +376,14 @@ def test_every_name_restate_accepts_renders_valid_python(name: str) -> None:
     assert f"component = {py_str(name)}" in files[1].content
 
 
+def test_bytes_is_the_raw_body() -> None:
+    text = "from restate import Context\nasync def rev(ctx: Context, data: bytes) -> bytes: ...\n"
+    result = analyze_component("Raw", [SourceFile("src/python/raw.py", "raw", text)])
+    assert result.component is not None
+    adapter, _ = render_component(result.component, GeneratedModules.for_target("", "raw"))
+    assert 'accept="*/*",\n    content_type="application/octet-stream",' in adapter.content
+
+
 def test_components_whose_client_names_collide_are_an_error() -> None:
     component, modules = sample_components()[0]
     dashed = dataclasses.replace(component, name="email")

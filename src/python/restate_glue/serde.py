@@ -91,6 +91,8 @@ class JsonSerde(Serde[T], Generic[T]):
         namespace = {"typing": typing, **vars(importlib.import_module(self.module))}
         namespace.update((local, _imported(local, spec)) for local, spec in self.imports.items())
         tp = eval(self.annotation, namespace)
+        if tp is bytes:  # the raw body, not a JSON string
+            return bytes, bytes
         msgspec = sys.modules.get("msgspec")
         structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
         if structs and _uses(tp, pydantic.BaseModel, set()):
@@ -117,9 +119,9 @@ class JsonSerde(Serde[T], Generic[T]):
 
     def decode(self, buf: bytes) -> T:
         """The value in `buf`, typed as the annotation declares."""
-        if not buf:
-            return cast(T, None)
         decode = self._checked_codec[0]
+        if not buf and decode is not bytes:
+            return cast(T, None)
         try:
             return cast(T, decode(buf))
         except Exception as error:

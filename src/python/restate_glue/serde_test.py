@@ -98,3 +98,10 @@ def test_typing_typed_dict_is_plain_json_like_the_sdk() -> None:
     serde = JsonSerde[list[Line]]("list[Line]", __name__)
     lines: list[Line] = [{"sku": "a", "qty": 2}]
     assert serde.decode(serde.serialize(lines)) == lines
+
+
+def test_bytes_is_the_raw_body() -> None:
+    serde = JsonSerde[bytes]("bytes", __name__)
+    assert serde.serialize(b"\x00\xff") == b"\x00\xff"
+    assert serde.decode(b"\x00\xff") == b"\x00\xff"
+    assert serde.decode(b"") == b""

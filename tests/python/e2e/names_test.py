@@ -31,6 +31,8 @@ from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
 from restate_local.serving import AsgiApp
 
+OCTETS = {"content-type": "application/octet-stream"}
+
 
 @pytest.fixture(scope="module")
 def names_env(restate_env_factory: EnvFactory) -> RestateTestEnvironment:
@@ -126,14 +128,17 @@ def test_enums_literal_any_and_typing_spellings(names_env: RestateTestEnvironmen
             await shapes.anything([1, "two", None]),
             await shapes.totals({"a": [1, None, 2]}),
             await shapes.totals({}),
+            await shapes.reverse(b"\x00\xffraw"),
+            (await http.post("/Shapes/reverse", content=b"abc", headers=OCTETS)).content,
         )
 
-    warm, cold, size, anything, totals, nothing = with_ingress(names_env, body)
+    warm, cold, size, anything, totals, nothing, reversed_, raw = with_ingress(names_env, body)
     assert (warm, cold) == ("warm", "cold")
     assert size is Size.LARGE
     assert anything == {"got": [1, "two", None]}
     assert totals == {"a": 3}
     assert nothing is None
+    assert (reversed_, raw) == (b"war\xff\x00", b"cba")
 
 
 def test_typing_typed_dict_is_plain_json(names_env: RestateTestEnvironment) -> None:

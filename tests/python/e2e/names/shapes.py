@@ -34,3 +34,8 @@ async def totals(ctx: Context, groups: Dict[str, List[Optional[int]]]) -> Option
     if not groups:
         return None
     return {name: sum(v for v in values if v is not None) for name, values in groups.items()}
+
+
+async def reverse(ctx: Context, data: bytes) -> bytes:
+    """`bytes` is the raw body, both ways."""
+    return data[::-1]
