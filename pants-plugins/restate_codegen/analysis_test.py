@@ -1140,3 +1140,16 @@ def test_a_broken_handler_still_counts_for_the_component_checks() -> None:
         """
     )
     assert "more than two parameters" in d.message
+
+
+def test_workflow_main_handler_may_have_any_name() -> None:
+    c = component(
+        """
+        from restate import WorkflowContext, WorkflowSharedContext
+
+        async def pay(ctx: WorkflowContext, amount: int) -> str: ...
+
+        async def status(ctx: WorkflowSharedContext) -> str: ...
+        """
+    )
+    assert c.main_handler is not None and c.main_handler.name == "pay"

@@ -110,7 +110,7 @@ def several_workflow_mains(location: SourceLocation, name: str, first: str) -> D
         location,
         f"workflow has more than one main handler: `{name}` and `{first}` both take a "
         "WorkflowContext",
-        "keep `restate.WorkflowContext` on the one run handler and use "
+        "keep `restate.WorkflowContext` on the one main handler (it may have any name) and use "
         "`restate.WorkflowSharedContext` for the others",
     )
 
