@@ -129,7 +129,7 @@ def analyze_component(
     candidates.sort(key=lambda c: (c.location.path, c.location.line, c.location.column))
     if not candidates and not module_problems:
         problems.append(diag.no_handlers(first_file))
-    candidates = _renamed(candidates, options, first_file, problems)
+    candidates = _renamed(candidates, options, first_file, problems, not module_problems)
     problems.extend(_component_problems(name, candidates))
     handlers = [c.handler for c in candidates if c.handler is not None]
     if problems or not handlers:
@@ -151,12 +151,18 @@ def _renamed(
     options: ComponentOptions,
     first_file: SourceLocation,
     problems: List[Diagnostic],
+    all_modules_read: bool,
 ) -> List[_Candidate]:
-    """The candidates under their Restate names (the `handlers` field's, or the functions')."""
+    """The candidates under their Restate names (the `handlers` field's, or the functions').
+
+    A function the `handlers` field names but no module defines is reported only when every
+    module could be read (a syntax error hides the module's functions)."""
     functions = {c.function for c in candidates}
     renames = {}
     for function, handler_options in options.handlers:
         if function not in functions:
+            if not all_modules_read:
+                continue
             problems.append(diag.unknown_handler_option(first_file, function, sorted(functions)))
         elif handler_options.name is not None:
             renames[function] = handler_options.name

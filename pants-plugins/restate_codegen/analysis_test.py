@@ -955,6 +955,11 @@ def test_handlers_field_names_an_unknown_function() -> None:
     assert "`add_ticket`, `mark_as_sold`" in d.message
 
 
+def test_handlers_field_is_not_blamed_for_a_syntax_error() -> None:
+    (d,) = renaming(TWO_HANDLERS + "def (:\n", add_ticket="addTicket").diagnostics
+    assert d.message.startswith("syntax error")
+
+
 def test_handlers_field_duplicate_after_renaming() -> None:
     (d,) = renaming(TWO_HANDLERS, add_ticket="mark_as_sold").diagnostics
     assert at(d) == (5, 11)
