@@ -62,7 +62,8 @@ def reserved_handler_name(location: SourceLocation, name: str) -> Diagnostic:
     return Diagnostic(
         location,
         f"handler name {name!r} clashes with a method of the generated clients",
-        f"rename the function `{name}`",
+        f"rename the function `{name}`; to keep {name!r} as its Restate name, add "
+        f'`handlers={{"<new function name>": {{"name": "{name}"}}}}` to the target',
     )
 
 
