@@ -384,6 +384,20 @@ def test_bytes_is_the_raw_body() -> None:
     assert 'accept="*/*",\n    content_type="application/octet-stream",' in adapter.content
 
 
+def test_a_handler_renamed_to_a_client_method_name() -> None:
+    text = (
+        "from restate import Context\nasync def send_message(ctx: Context, m: str) -> None: ...\n"
+    )
+    options = ComponentOptions(handlers=(("send_message", HandlerOptions(name="send")),))
+    source = SourceFile("src/python/mail.py", "mail", text)
+    component = analyze_component("Mail", [source], options).component
+    assert component is not None
+    adapter, client = render_component(component, GeneratedModules.for_target("", "mail"))
+    assert 'name="send",' in adapter.content and "(checked(mail.send_message))" in adapter.content
+    assert "def send_message(" in client.content
+    assert 'self._call("send", _send_message, req, options)' in client.content
+
+
 def test_components_whose_client_names_collide_are_an_error() -> None:
     component, modules = sample_components()[0]
     dashed = dataclasses.replace(component, name="email")
