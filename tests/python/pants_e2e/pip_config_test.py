@@ -26,6 +26,7 @@ from pants_e2e.pants_project import PantsProject, PantsResult, machine_lock
 
 PLUGIN_DIR = Path("pants-plugins")
 THIRDPARTY_DIR = Path("tests/python/pants_e2e/thirdparty")
+RUNTIME_DIR = Path("src/python")  # tests/python/pants_e2e:runtime
 
 PROBE = "src/python/probe"
 PEX = "dist/src.python.probe/main.pex"
@@ -44,6 +45,7 @@ def project() -> Iterator[PantsProject]:
             root / "project",
             plugin_dir=PLUGIN_DIR.resolve(),
             thirdparty_dir=THIRDPARTY_DIR.resolve(),
+            runtime_dir=RUNTIME_DIR.resolve(),
             files=FILES,
         )
         try:
