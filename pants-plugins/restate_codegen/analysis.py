@@ -7,9 +7,13 @@ Everything else (helpers, private functions, classes and their methods, nested f
 ignored.
 
 Decisions beyond the spec:
-- A missing return annotation means the response is `None` (`NONE_TYPE`), unless the body
-  returns a value (`return x`, other than `return None`): that is a diagnostic, because the
-  response type would be a guess.
+- A missing return annotation means the response is `None` (`NONE_TYPE`) when the body returns
+  no value, and any JSON value (`ANY_TYPE`) when it does (`return x`, other than `return None`),
+  as restate-sdk serves it. An unannotated request parameter is any JSON value too. Strictness
+  is left to the user's type checker.
+- The component name must be one restate-server accepts (`names.component_name_problem`); the
+  generated Python names are derived from it. A handler's Restate name is its function's name,
+  or the one the target's `handlers` field gives it; it must be one restate-server accepts.
 - Positional-only parameters (`/`) are accepted: the SDK passes the context and the request
   positionally. A default value on any handler parameter is a diagnostic: the SDK always
   passes both, so a default only misleads.
@@ -25,7 +29,7 @@ Decisions beyond the spec:
 from __future__ import annotations
 
 import builtins
-import keyword
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
@@ -46,6 +50,7 @@ from restate_codegen.facts import (
     collect_facts,
 )
 from restate_codegen.model import (
+    ANY_TYPE,
     CONTEXT_TYPES,
     NONE_TYPE,
     AnalysisResult,
@@ -60,12 +65,12 @@ from restate_codegen.model import (
     SourceLocation,
     TypeRef,
 )
+from restate_codegen.names import component_name_problem, handler_name_problem
 from restate_codegen.typeexpr import AnnotationFacts, InvalidSource, NameUse
 
 RESERVED_HANDLER_NAMES = frozenset({"send", "from_context"})
 RESERVED_WORKFLOW_HANDLER_NAMES = frozenset({"submit", "attach", "output"})
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONTEXTS: Dict[str, HandlerKind] = dict(CONTEXT_TYPES)
 _CONTEXTS.update(
     {f"restate.context.{name.rsplit('.', 1)[1]}": kind for name, kind in CONTEXT_TYPES.items()}
@@ -106,8 +111,9 @@ def analyze_component(
     ordered = tuple(sorted(sources, key=lambda source: source.path))
     first_file = SourceLocation(ordered[0].path if ordered else _NO_SOURCES, 1, 1)
     problems: List[Diagnostic] = []
-    if not is_identifier(name):
-        problems.append(diag.invalid_component_name(first_file, name))
+    name_problem = component_name_problem(name)
+    if name_problem is not None:
+        problems.append(diag.invalid_component_name(first_file, name_problem))
     handler_modules = frozenset(source.module for source in ordered)
     candidates: List[_Candidate] = []
     docstrings: List[str] = []
@@ -123,6 +129,7 @@ def analyze_component(
     candidates.sort(key=lambda c: (c.location.path, c.location.line, c.location.column))
     if not candidates and not module_problems:
         problems.append(diag.no_handlers(first_file))
+    candidates = _renamed(candidates, options, first_file, problems, not module_problems)
     problems.extend(_component_problems(name, candidates))
     handlers = [c.handler for c in candidates if c.handler is not None]
     if problems or not handlers:
@@ -139,9 +146,38 @@ def analyze_component(
     return AnalysisResult(component=component)
 
 
-def is_identifier(name: str) -> bool:
-    """Valid as a Restate component or handler name, and as a Python identifier."""
-    return _IDENTIFIER.fullmatch(name) is not None and not keyword.iskeyword(name)
+def _renamed(
+    candidates: List[_Candidate],
+    options: ComponentOptions,
+    first_file: SourceLocation,
+    problems: List[Diagnostic],
+    all_modules_read: bool,
+) -> List[_Candidate]:
+    """The candidates under their Restate names (the `handlers` field's, or the functions').
+
+    A function the `handlers` field names but no module defines is reported only when every
+    module could be read (a syntax error hides the module's functions)."""
+    functions = {c.function for c in candidates}
+    renames = {}
+    for function, handler_options in options.handlers:
+        if function not in functions:
+            if not all_modules_read:
+                continue
+            problems.append(diag.unknown_handler_option(first_file, function, sorted(functions)))
+        elif handler_options.name is not None:
+            renames[function] = handler_options.name
+    out = []
+    for candidate in candidates:
+        name = renames.get(candidate.function, candidate.function)
+        problem = handler_name_problem(name)
+        if problem is not None:
+            renamed = candidate.function in renames
+            problems.append(diag.invalid_handler_name(candidate.location, problem, renamed))
+        handler = candidate.handler
+        if handler is not None and name != handler.name:
+            handler = dataclasses.replace(handler, name=name, function=candidate.function)
+        out.append(dataclasses.replace(candidate, name=name, handler=handler))
+    return out
 
 
 def _sort_key(diagnostic: Diagnostic) -> Tuple[str, int, int, str, str]:
@@ -178,10 +214,11 @@ class _Candidate:
     so that one broken handler does not also cause, say, a "workflow has no main" diagnostic.
     """
 
-    name: str
+    name: str  # the Restate handler name
     kind: HandlerKind
     location: SourceLocation
     handler: Optional[Handler]
+    function: str  # the Python function name
 
 
 def _component_problems(name: str, handlers: Sequence[_Candidate]) -> List[Diagnostic]:
@@ -241,7 +278,7 @@ class _ModuleAnalysis:
                 continue
             location = self._location(function.line, function.column)
             handler = self._handler(function, kind)
-            candidates.append(_Candidate(function.name, kind, location, handler))
+            candidates.append(_Candidate(function.name, kind, location, handler, function.name))
         return candidates
 
     def _location(self, line: int, column: int) -> SourceLocation:
@@ -354,16 +391,14 @@ class _ModuleAnalysis:
         reserved = RESERVED_HANDLER_NAMES
         if kind.component_kind is ComponentKind.WORKFLOW:
             reserved = reserved | RESERVED_WORKFLOW_HANDLER_NAMES
-        if not is_identifier(function.name):
-            self._problems.append(diag.invalid_handler_name(location, function.name))
-        elif function.name in reserved:
+        if function.name in reserved:
             self._problems.append(diag.reserved_handler_name(location, function.name))
         request = self._check_params(function)
         response = NONE_TYPE
         if function.returns is not None:
             response = self._type_ref(function.returns)
         elif function.returns_value:
-            self._problems.append(diag.missing_return_annotation(location, function.name))
+            response = ANY_TYPE
         if len(self._problems) > before:
             return None
         return Handler(
@@ -425,6 +460,5 @@ class _ModuleAnalysis:
         if request.has_default:
             self._problems.append(diag.request_default(location, name, request.name))
         if request.annotation is None:
-            self._problems.append(diag.missing_request_annotation(location, name, request.name))
-            return None
+            return ANY_TYPE
         return self._type_ref(request.annotation)

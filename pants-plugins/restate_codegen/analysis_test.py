@@ -7,6 +7,7 @@ import pytest
 
 from restate_codegen.analysis import analyze_component
 from restate_codegen.model import (
+    ANY_TYPE,
     NONE_TYPE,
     AnalysisResult,
     Component,
@@ -14,6 +15,7 @@ from restate_codegen.model import (
     ComponentOptions,
     Diagnostic,
     HandlerKind,
+    HandlerOptions,
     ImportedName,
     SourceFile,
     SourceLocation,
@@ -765,10 +767,12 @@ def test_star_and_keyword_only_parameters(params: str, column: int, text: str) -
     assert "`(ctx)` or `(ctx, req: RequestType)`" in d.hint
 
 
-def test_missing_request_annotation() -> None:
-    d = diagnostic_in("from restate import Context\nasync def h(ctx: Context, req) -> None: ...\n")
-    assert at(d) == (2, 27)
-    assert "request parameter `req` of handler `h` has no type annotation" in d.message
+def test_unannotated_request_is_any() -> None:
+    handler = component(
+        "from restate import Context\nasync def h(ctx: Context, req) -> None: ...\n"
+    )
+    assert handler.handlers[0].request == ANY_TYPE
+    assert ANY_TYPE == TypeRef("Any", (name("Any", "typing", "Any"),))
 
 
 def test_default_value_on_request() -> None:
@@ -780,10 +784,14 @@ def test_default_value_on_request() -> None:
     assert "Optional" in d.hint
 
 
-def test_missing_return_annotation_when_returning_a_value() -> None:
-    d = diagnostic_in("from restate import Context\nasync def h(ctx: Context):\n    return 1\n")
-    assert at(d) == (2, 11)
-    assert "no return annotation" in d.message
+def test_unannotated_response_returning_a_value_is_any() -> None:
+    c = component("from restate import Context\nasync def h(ctx: Context, req):\n    return req\n")
+    assert (c.handlers[0].request, c.handlers[0].response) == (ANY_TYPE, ANY_TYPE)
+
+
+def test_other_diagnostics_stay_with_unannotated_handlers() -> None:
+    d = diagnostic_in("from restate import Context\ndef h(ctx: Context, req):\n    return req\n")
+    assert "plain `def`" in d.message
 
 
 def test_duplicate_handler_names_across_modules() -> None:
@@ -854,18 +862,116 @@ def test_context_only_imported_under_type_checking() -> None:
     assert "`Context` is only imported" in d.message
 
 
-@pytest.mark.parametrize("bad", ["1Service", "user-manager", "class", "Grüße", ""])
-def test_invalid_component_name(bad: str) -> None:
+# What restate-server 1.7.12 accepts and rejects (probed on a real server).
+@pytest.mark.parametrize(
+    "good",
+    [
+        "account",
+        "order-workflow",
+        "machine_operator",
+        "Order.Service",
+        "a",
+        "_private",
+        "_1",
+        "a.b-c_d",
+        "class",
+        "myrestate",
+        "openapiX",
+        "x" * 2000,
+    ],
+)
+def test_component_names_restate_accepts(good: str) -> None:
+    text = "from restate import Context\nasync def a(ctx: Context) -> None: ...\n"
+    assert analyze(source(text), name=good).ok
+
+
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        ("1abc", "must start with a letter"),
+        ("-lead", "must start with a letter"),
+        ("with space", "must start with a letter"),
+        ("naïve", "must start with a letter"),
+        ("a/b", "must start with a letter"),
+        ("a:b", "must start with a letter"),
+        ("dollar$", "must start with a letter"),
+        ("__x", "must start with a letter"),
+        ("", "must start with a letter"),
+        ("restate", "start with 'restate'"),
+        ("RESTATEx", "start with 'restate'"),
+        ("restateFoo", "start with 'restate'"),
+        ("openapi", "'openapi'"),
+        ("OpenAPI", "'openapi'"),
+    ],
+)
+def test_component_names_restate_rejects(bad: str, why: str) -> None:
     text = "from restate import Context\nasync def a(ctx: Context) -> None: ...\n"
     d = diagnostic(source(text), name=bad)
     assert d.location == SourceLocation(PATH, 1, 1)
-    assert f"invalid component name {bad!r}" in d.message
+    assert d.message.startswith("invalid component name: ")
+    assert why in d.message and repr(bad) in d.message
+    assert "service_name" in d.hint
 
 
 def test_invalid_handler_name() -> None:
     d = diagnostic_in("from restate import Context\nasync def grüße(ctx: Context) -> None: ...\n")
     assert at(d) == (2, 11)
-    assert "invalid handler name 'grüße'" in d.message
+    assert "invalid handler name" in d.message and "'grüße'" in d.message
+    assert "`handlers` field" in d.hint
+
+
+def test_camel_case_function_names_are_handler_names() -> None:
+    c = component("from restate import Context\nasync def addTicket(ctx: Context) -> None: ...\n")
+    assert c.handlers[0].name == c.handlers[0].function_name == "addTicket"
+
+
+def renaming(text: str, **names: str) -> AnalysisResult:
+    handlers = tuple(sorted((f, HandlerOptions(name=n)) for f, n in names.items()))
+    return analyze_component("Shop", [source(text)], ComponentOptions(handlers=handlers))
+
+
+TWO_HANDLERS = """
+    from restate import Context
+
+    async def add_ticket(ctx: Context, req: str) -> bool: ...
+
+    async def mark_as_sold(ctx: Context) -> None: ...
+    """
+
+
+def test_handlers_field_renames_a_handler() -> None:
+    result = renaming(TWO_HANDLERS, add_ticket="addTicket")
+    assert result.ok and result.component is not None
+    add, mark = result.component.handlers
+    assert (add.name, add.function_name, add.function) == ("addTicket", "add_ticket", "add_ticket")
+    assert (mark.name, mark.function_name, mark.function) == ("mark_as_sold", "mark_as_sold", "")
+
+
+def test_handlers_field_names_an_unknown_function() -> None:
+    result = renaming(TWO_HANDLERS, add_tickets="addTicket")
+    (d,) = result.diagnostics
+    assert d.location == SourceLocation(PATH, 1, 1)
+    assert "names `add_tickets`, which is not a handler function" in d.message
+    assert "`add_ticket`, `mark_as_sold`" in d.message
+
+
+def test_handlers_field_is_not_blamed_for_a_syntax_error() -> None:
+    (d,) = renaming(TWO_HANDLERS + "def (:\n", add_ticket="addTicket").diagnostics
+    assert d.message.startswith("syntax error")
+
+
+def test_handlers_field_duplicate_after_renaming() -> None:
+    (d,) = renaming(TWO_HANDLERS, add_ticket="mark_as_sold").diagnostics
+    assert at(d) == (5, 11)
+    assert "duplicate handler name `mark_as_sold`: already defined at" in d.message
+    assert "`handlers` field" in d.hint
+
+
+def test_handlers_field_name_restate_rejects() -> None:
+    (d,) = renaming(TWO_HANDLERS, add_ticket="add-ticket").diagnostics
+    assert at(d) == (3, 11)
+    assert "'add-ticket'" in d.message
+    assert "change the `name`" in d.hint
 
 
 @pytest.mark.parametrize("reserved", ["send", "from_context"])
@@ -977,7 +1083,7 @@ def test_diagnostics_are_sorted_and_all_reported() -> None:
             def a(ctx: Context) -> None:
                 pass
 
-            async def b(ctx: Context, req) -> Missing:
+            async def b(ctx: Context, req: int = 1) -> Missing:
                 pass
             """
         ),
@@ -988,7 +1094,7 @@ def test_diagnostics_are_sorted_and_all_reported() -> None:
         (1, 1),
         (3, 5),
         (6, 27),
-        (6, 35),
+        (6, 44),
     ]
 
 
@@ -1039,3 +1145,16 @@ def test_a_broken_handler_still_counts_for_the_component_checks() -> None:
         """
     )
     assert "more than two parameters" in d.message
+
+
+def test_workflow_main_handler_may_have_any_name() -> None:
+    c = component(
+        """
+        from restate import WorkflowContext, WorkflowSharedContext
+
+        async def pay(ctx: WorkflowContext, amount: int) -> str: ...
+
+        async def status(ctx: WorkflowSharedContext) -> str: ...
+        """
+    )
+    assert c.main_handler is not None and c.main_handler.name == "pay"

@@ -26,20 +26,35 @@ def too_deeply_nested(location: SourceLocation) -> Diagnostic:
     )
 
 
-def invalid_component_name(location: SourceLocation, name: str) -> Diagnostic:
+def invalid_component_name(location: SourceLocation, problem: str) -> Diagnostic:
     return Diagnostic(
         location,
-        f"invalid component name {name!r}: it must be a Python identifier made of ASCII letters, "
-        "digits and underscores, not starting with a digit and not a keyword",
-        "give the target a name such as `UserManager`",
+        f"invalid component name: {problem}",
+        "set `service_name` on the restate_service target to a name Restate accepts, such as "
+        "`UserManager` or `order-workflow`",
     )
 
 
-def invalid_handler_name(location: SourceLocation, name: str) -> Diagnostic:
+def invalid_handler_name(location: SourceLocation, problem: str, renamed: bool) -> Diagnostic:
+    if renamed:
+        hint = "change the `name` this function gets in the target's `handlers` field"
+    else:
+        hint = (
+            "rename the function, or give it a Restate name in the target's `handlers` field: "
+            '`handlers={"function": {"name": "restateName"}}`'
+        )
+    return Diagnostic(location, f"invalid handler name: {problem}", hint)
+
+
+def unknown_handler_option(
+    location: SourceLocation, function: str, handlers: Sequence[str]
+) -> Diagnostic:
+    known = ", ".join(f"`{h}`" for h in handlers) or "none"
     return Diagnostic(
         location,
-        f"invalid handler name {name!r}: Restate handler names must match [A-Za-z_][A-Za-z0-9_]*",
-        "rename the function using ASCII letters, digits and underscores only",
+        f"the target's `handlers` field names `{function}`, which is not a handler function of "
+        f"this component (its handlers: {known})",
+        "use the Python function's name as the key of the `handlers` field",
     )
 
 
@@ -47,7 +62,8 @@ def reserved_handler_name(location: SourceLocation, name: str) -> Diagnostic:
     return Diagnostic(
         location,
         f"handler name {name!r} clashes with a method of the generated clients",
-        f"rename the function `{name}`",
+        f"rename the function `{name}`; to keep {name!r} as its Restate name, add "
+        f'`handlers={{"<new function name>": {{"name": "{name}"}}}}` to the target',
     )
 
 
@@ -95,7 +111,7 @@ def several_workflow_mains(location: SourceLocation, name: str, first: str) -> D
         location,
         f"workflow has more than one main handler: `{name}` and `{first}` both take a "
         "WorkflowContext",
-        "keep `restate.WorkflowContext` on the one main handler (any name: `run`, `pay`, ...) and use "
+        "keep `restate.WorkflowContext` on the one main handler (it may have any name) and use "
         "`restate.WorkflowSharedContext` for the others",
     )
 
@@ -104,7 +120,8 @@ def duplicate_handler(location: SourceLocation, name: str, first: SourceLocation
     return Diagnostic(
         location,
         f"duplicate handler name `{name}`: already defined at {first}",
-        "handler names must be unique within a component; rename one of them",
+        "handler names must be unique within a component: rename one of the functions, or give "
+        "one another Restate name in the target's `handlers` field",
     )
 
 
@@ -116,28 +133,12 @@ def bad_parameter(location: SourceLocation, handler: str, problem: str) -> Diagn
     )
 
 
-def missing_request_annotation(location: SourceLocation, handler: str, param: str) -> Diagnostic:
-    return Diagnostic(
-        location,
-        f"the request parameter `{param}` of handler `{handler}` has no type annotation",
-        f"annotate it with the request type, e.g. `{param}: str` or a pydantic model",
-    )
-
-
 def request_default(location: SourceLocation, handler: str, param: str) -> Diagnostic:
     return Diagnostic(
         location,
         f"parameter `{param}` of handler `{handler}` has a default value, but Restate always "
         "passes it",
         "remove the default; use `Optional[...]` in the annotation for an optional request",
-    )
-
-
-def missing_return_annotation(location: SourceLocation, handler: str) -> Diagnostic:
-    return Diagnostic(
-        location,
-        f"handler `{handler}` returns a value but has no return annotation",
-        "annotate the return type (`-> ResponseType`) so the response can be serialized and typed",
     )
 
 

@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
+from restate_codegen.names import python_identifier
+
 
 class ComponentKind(enum.Enum):
     """The three kinds of Restate component."""
@@ -99,15 +101,31 @@ class TypeRef:
 NONE_TYPE = TypeRef(source="None")
 
 
+ANY_TYPE = TypeRef(source="Any", names=(ImportedName("Any", "typing", "Any"),))
+
+
 @dataclass(frozen=True)
 class Handler:
-    name: str  # the Python function name, which is also the Restate handler name
+    name: str  # the Restate handler name: the function's, unless the target renames it
     module: str  # dotted module that defines the function
     kind: HandlerKind
-    request: Optional[TypeRef]  # None for `async def h(ctx)`
-    response: TypeRef  # NONE_TYPE when the function returns None or has no annotation
+    request: Optional[TypeRef]  # None for `async def h(ctx)`; ANY_TYPE when not annotated
+    # NONE_TYPE when the function returns nothing; ANY_TYPE when it returns a value unannotated
+    response: TypeRef
     docstring: Optional[str]
     location: SourceLocation
+    function: str = ""  # the Python function name, when it differs from `name`
+
+    @property
+    def function_name(self) -> str:
+        return self.function or self.name
+
+
+@dataclass(frozen=True)
+class HandlerOptions:
+    """What the target's `handlers` field sets for one handler function (all optional)."""
+
+    name: Optional[str] = None  # the Restate handler name, when not the function's
 
 
 @dataclass(frozen=True)
@@ -120,6 +138,8 @@ class ComponentOptions:
     idempotency_retention: Optional[float] = None
     journal_retention: Optional[float] = None
     ingress_private: bool = False
+    # Per handler function, sorted by function name.
+    handlers: Tuple[Tuple[str, HandlerOptions], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -174,7 +194,7 @@ class GeneratedModules:
 
     @staticmethod
     def for_target(package: str, target_name: str) -> "GeneratedModules":
-        stem = target_name.replace("-", "_")
+        stem = python_identifier(target_name)
         prefix = f"{package}." if package else ""
         return GeneratedModules(
             adapter=f"{prefix}{stem}_restate", client=f"{prefix}{stem}_restate_client"

@@ -11,9 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import io
-import keyword
 import pkgutil
-import re
 import tokenize
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
@@ -21,6 +19,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 import jinja2
 
 from restate_codegen.model import (
+    ANY_TYPE,
     Component,
     ComponentKind,
     GeneratedFile,
@@ -30,6 +29,7 @@ from restate_codegen.model import (
     ImportedName,
     TypeRef,
 )
+from restate_codegen.names import class_stem, python_identifier
 from restate_codegen.version import __version__
 
 # A line that fits in this many columns stays on one line; longer ones are exploded one item per
@@ -367,11 +367,13 @@ def _module_path(module: str) -> str:
     return module.replace(".", "/") + ".py"
 
 
-def _identifier(name: str) -> str:
-    ident = re.sub(r"\W", "_", name)
-    if not ident or ident[0].isdigit() or keyword.iskeyword(ident):
-        ident = f"_{ident}"
-    return ident
+_RAW_BODY = TypeRef(source="bytes")
+
+
+def _evaluated(ref: TypeRef) -> str:
+    """The annotation as the runtime evaluates it in the handler module: an unannotated
+    request or response (`Any`, which that module need not import) as `typing.Any`."""
+    return "typing.Any" if ref == ANY_TYPE else ref.source
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,7 +391,7 @@ class _IOView:
     variable: str  # module-level name in the client: "_signup"
     request_type: str  # the request type as the client module spells it ("None": no request)
     response_type: str
-    args: List[str]  # HandlerIO's arguments: the annotations as evaluated, and where
+    args: List[Union[str, Call]]  # HandlerIO's arguments: the annotations, where, and imports
 
     @property
     def statement(self) -> str:
@@ -509,7 +511,8 @@ def _method_name(component: Component, handler: Handler) -> str:
     reserved = set(_CLIENT_ATTRIBUTES)
     if component.kind is ComponentKind.WORKFLOW:
         reserved |= _WORKFLOW_INGRESS_METHODS
-    return f"{handler.name}_" if handler.name in reserved else handler.name
+    function = handler.function_name
+    return f"{function}_" if function in reserved else function
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,7 +609,7 @@ def _sections(template: Iterable[_Import], user: Iterable[_Import]) -> List[List
 
 
 def _client_names(component: Component) -> Dict[str, str]:
-    base = _identifier(component.name)
+    base = class_stem(component.name)
     return {
         "client": f"{base}Client",
         "send_client": f"{base}SendClient",
@@ -620,7 +623,7 @@ def _module_aliases(modules: Iterable[str], reserved: Iterable[str]) -> Dict[str
     taken = set(reserved)
     aliases = {}
     for module in sorted(set(modules)):
-        stem = _identifier(module.rsplit(".", 1)[-1])
+        stem = python_identifier(module.rsplit(".", 1)[-1])
         alias = stem
         n = 2
         while alias in taken:
@@ -679,47 +682,70 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
     runtime_imports: List[_Import] = []
     type_only_imports: List[_Import] = []
 
-    def client_annotation(ref: TypeRef) -> str:
+    def client_annotation(ref: TypeRef, lazy: Dict[str, str]) -> str:
+        """The annotation as the client spells it; `lazy` gets the imports HandlerIO makes."""
         renames = {}
         for name in ref.names:
             for imp in _user_imports(name, ref.source):
                 local = namespace.bind(imp)
                 renamed = _Import(imp.module, imp.attribute, local)
-                (type_only_imports if name.from_handler_module else runtime_imports).append(renamed)
+                # Only the standard library is imported when the client is: any other module
+                # could import this client in turn (a self-call, A -> B -> A), so the client
+                # names it for type checkers and HandlerIO imports it at the first call.
+                if _is_stdlib(imp.module):
+                    runtime_imports.append(renamed)
+                else:
+                    type_only_imports.append(renamed)
+                    lazy[local] = imp.module + (f":{imp.attribute}" if imp.attribute else "")
                 renames[name.local] = local
         return rename_names(ref.source, renames)
 
     def handler_io(handler: Handler) -> _IOView:
         refs = [r for r in (handler.request, handler.response) if r is not None]
-        annotations = [client_annotation(r) for r in refs]
+        lazy: Dict[str, str] = {}
+        annotations = [client_annotation(r, lazy) for r in refs]
         request_type = annotations[0] if handler.request is not None else "None"
         response_type = annotations[-1]
+        args: List[Union[str, Call]]
         if any(name.from_handler_module for r in refs for name in r.names):
             # Resolved on first use, in the implementation module, as the decorator would.
-            evaluated = [py_str(r.source) for r in refs]
-            module = py_str(handler.module)
+            args = [py_str(_evaluated(r)) for r in refs]
+            args.append(py_str(handler.module))
         else:
-            evaluated = [py_str(a) for a in annotations]
-            module = "__name__"
+            args = [py_str(a) for a in annotations]
+            args.append("__name__")
+            if lazy:
+                items = tuple(f"{py_str(k)}: {py_str(v)}" for k, v in sorted(lazy.items()))
+                args.append(Call("imports={", items, "}"))
         if handler.request is None:
-            evaluated.insert(0, "None")
-        return _IOView(
-            io_variables[handler.name], request_type, response_type, [*evaluated, module]
-        )
+            args.insert(0, "None")
+        return _IOView(io_variables[handler.name], request_type, response_type, args)
 
     for handler in component.handlers:
         module_arg = py_str(handler.module)
+        handler_arg = f"handler={py_str(component.name + '/' + handler.name)}"
         adapter_args: List[Union[str, Call]] = [f"name={py_str(handler.name)}"]
         if handler.kind in (HandlerKind.EXCLUSIVE, HandlerKind.SHARED):
             adapter_args.append(f"kind={py_str(handler.kind.value)}")
         if handler.request is not None:
             adapter_args.append(
-                Call("input_serde=RequestSerde(", (py_str(handler.request.source), module_arg))
+                Call(
+                    "input_serde=RequestSerde(",
+                    (py_str(_evaluated(handler.request)), module_arg, handler_arg),
+                )
             )
+        # `bytes` is the raw body: the SDK announces JSON content types unless told otherwise.
+        if handler.request is not None and handler.request == _RAW_BODY:
+            adapter_args.append('accept="*/*"')
+        if handler.response == _RAW_BODY:
+            adapter_args.append('content_type="application/octet-stream"')
         adapter_args.append(
-            Call("output_serde=JsonSerde(", (py_str(handler.response.source), module_arg))
+            Call(
+                "output_serde=JsonSerde(",
+                (py_str(_evaluated(handler.response)), module_arg, handler_arg),
+            )
         )
-        function = f"{aliases[handler.module]}.{handler.name}"
+        function = f"{aliases[handler.module]}.{handler.function_name}"
         hv = _HandlerView(
             name=handler.name,
             method=method_names[handler.name],
@@ -798,6 +824,14 @@ def render_deployment(
                 f" and {modules.adapter}); Restate component names must be unique."
             )
         by_name[component.name] = (component, modules)
+    by_stem: Dict[str, str] = {}
+    for name in sorted(by_name):
+        other = by_stem.setdefault(class_stem(name), name)
+        if other != name:
+            raise RenderError(
+                f"the components {other!r} and {name!r} would both have clients named "
+                f"{class_stem(name)}Client; give one of them another name."
+            )
     ordered = [by_name[name] for name in sorted(by_name)]
 
     client_classes = sorted(

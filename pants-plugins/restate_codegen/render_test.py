@@ -8,6 +8,7 @@ the diff. testdata/check_generated.sh proves the golden output against a real Re
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -29,11 +30,13 @@ from restate_codegen.model import (
     GeneratedModules,
     Handler,
     HandlerKind,
+    HandlerOptions,
     ImportedName,
     SourceFile,
     SourceLocation,
     TypeRef,
 )
+from restate_codegen.names import COMPONENT_NAME, class_stem, component_name_problem
 from restate_codegen.render import (
     RenderError,
     docstring,
@@ -71,6 +74,13 @@ SAMPLE_COMPONENTS: Sequence[Tuple[str, Sequence[str], str, str, ComponentOptions
         ComponentOptions(description="Signs users up and looks them up (target description)."),
     ),
     ("SignupFlow", ["app/users/signup_flow.py"], "app.users", "signup_flow", ComponentOptions()),
+    (
+        "ticket-office",
+        ["app/shop/ticket_office.py"],
+        "app.shop",
+        "ticket-office",
+        ComponentOptions(handlers=(("add_ticket", HandlerOptions(name="addTicket")),)),
+    ),
 )
 DEPLOYMENT_MODULE = "app.deployment"
 
@@ -155,7 +165,10 @@ def test_clients_import_no_handler_module() -> None:
         imported = _top_level_imports(ast.parse(client))
         assert not handler_modules & set(imported), (modules.client, imported)
     flow = rendered["app/users/signup_flow_restate_client.py"]
-    assert "if TYPE_CHECKING:\n    from app.users.signup_flow import SignupResult\n" in flow
+    assert (
+        "if TYPE_CHECKING:\n    from app.models import SignupRequest\n"
+        "    from app.users.signup_flow import SignupResult\n"
+    ) in flow
     assert "_run: HandlerIO[SignupRequest, SignupResult] = HandlerIO(" in flow
     assert '    "SignupResult",\n    "app.users.signup_flow",\n)' in flow
 
@@ -282,9 +295,14 @@ def _edge_files() -> Dict[str, str]:
 
 def test_colliding_names_are_renamed() -> None:
     client = _edge_files()["edge/edge_restate_client.py"]
-    assert "from edge.types import Any, EdgeClient as EdgeClient_2\n" in client
-    assert "import edge.types\n" in client
-    assert "if TYPE_CHECKING:\n    from edge.handlers import Local\n" in client
+    assert (
+        "if TYPE_CHECKING:\n    import edge\n    import edge.types\n"
+        "    from edge.handlers import Local\n"
+        "    from edge.types import Any, EdgeClient as EdgeClient_2\n"
+    ) in client
+    # Imported at the first call, not with the client module.
+    assert 'imports={"Any": "edge.types:Any", "EdgeClient_2": "edge.types:EdgeClient"},' in client
+    assert 'imports={"edge": "edge.types"},' in client
     assert "req: Any," in client and ") -> EdgeClient_2:" in client
     # A type that mentions an implementation name is evaluated in the implementation module.
     assert '"dict[str, list[tuple[Any, EdgeClient, Local, edge.types.Thing]]]",' in client
@@ -307,6 +325,85 @@ def test_duplicate_component_names_are_an_error() -> None:
     other = GeneratedModules.for_target("elsewhere", "email")
     with pytest.raises(RenderError, match="two components are named Email"):
         render_deployment("app.deployment", [(component, modules), (component, other)])
+
+
+def test_clients_import_only_the_standard_library_at_runtime() -> None:
+    """A client imported by a module its signatures use (a self-call, A -> B -> A) must not
+    import that module back: every non-stdlib import is under TYPE_CHECKING."""
+    for path, content in render_sample().items():
+        if not path.endswith("_restate_client.py"):
+            continue
+        for module in _top_level_imports(ast.parse(content)):
+            assert module.split(".")[0] in {
+                "__future__",
+                "datetime",
+                "typing",
+                "restate",
+                "restate_glue",
+            }, (
+                path,
+                module,
+            )
+
+
+def test_client_class_names_derive_from_restate_names() -> None:
+    files = render_sample()
+    client = files["app/shop/ticket_office_restate_client.py"]
+    assert "class TicketOfficeClient(ServiceClient):" in client
+    assert 'component = "ticket-office"' in client
+    # The method keeps the function's name; the call uses the Restate name.
+    assert "def add_ticket(" in client and 'self._call("addTicket", _add_ticket,' in client
+    assert "def markAsSold(" in client
+    assert "async def echo(self, req: Any, **options: Unpack[CallOptions]) -> Any:" in client
+    adapter = files["app/shop/ticket_office_restate.py"]
+    assert 'definition = restate.Service(\n    "ticket-office",' in adapter
+    assert 'name="addTicket",' in adapter and "(checked(ticket_office.add_ticket))" in adapter
+    assert 'RequestSerde(\n        "typing.Any",\n        "app.shop.ticket_office",' in adapter
+
+
+@given(st.from_regex(COMPONENT_NAME, fullmatch=True))
+def test_every_name_restate_accepts_renders_valid_python(name: str) -> None:
+    if component_name_problem(name) is not None:  # the reserved restate*/openapi names
+        return
+    component, _ = sample_components()[0]
+    renamed = dataclasses.replace(component, name=name)
+    modules = GeneratedModules.for_target("app.mail", "email")
+    files = [*render_component(renamed, modules), render_deployment("app.d", [(renamed, modules)])]
+    for file in files:
+        tree = ast.parse(file.content)
+        classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+        assert all(cls.startswith(class_stem(name)) for cls in classes)
+    assert f"component = {py_str(name)}" in files[1].content
+
+
+def test_bytes_is_the_raw_body() -> None:
+    text = "from restate import Context\nasync def rev(ctx: Context, data: bytes) -> bytes: ...\n"
+    result = analyze_component("Raw", [SourceFile("src/python/raw.py", "raw", text)])
+    assert result.component is not None
+    adapter, _ = render_component(result.component, GeneratedModules.for_target("", "raw"))
+    assert 'accept="*/*",\n    content_type="application/octet-stream",' in adapter.content
+
+
+def test_a_handler_renamed_to_a_client_method_name() -> None:
+    text = (
+        "from restate import Context\nasync def send_message(ctx: Context, m: str) -> None: ...\n"
+    )
+    options = ComponentOptions(handlers=(("send_message", HandlerOptions(name="send")),))
+    source = SourceFile("src/python/mail.py", "mail", text)
+    component = analyze_component("Mail", [source], options).component
+    assert component is not None
+    adapter, client = render_component(component, GeneratedModules.for_target("", "mail"))
+    assert 'name="send",' in adapter.content and "(checked(mail.send_message))" in adapter.content
+    assert "def send_message(" in client.content
+    assert 'self._call("send", _send_message, req, options)' in client.content
+
+
+def test_components_whose_client_names_collide_are_an_error() -> None:
+    component, modules = sample_components()[0]
+    dashed = dataclasses.replace(component, name="email")
+    other = GeneratedModules.for_target("elsewhere", "email")
+    with pytest.raises(RenderError, match="'Email' and 'email' would both have clients named"):
+        render_deployment("app.deployment", [(component, modules), (dashed, other)])
 
 
 def test_workflow_without_main_is_an_error() -> None:

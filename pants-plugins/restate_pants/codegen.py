@@ -26,6 +26,7 @@ from pants.util.logging import LogLevel
 
 from restate_codegen.analysis import analyze_component
 from restate_codegen.model import Component, Diagnostic, GeneratedFile, GeneratedModules, SourceFile
+from restate_codegen.names import class_stem, python_identifier
 from restate_codegen.render import render_component, render_deployment
 from restate_pants.target_types import (
     RestateDeploymentServicesField,
@@ -60,7 +61,7 @@ def package_for_directory(directory: str, source_root: str) -> str:
 
 
 def deployment_module(package: str, target_name: str) -> str:
-    stem = target_name.replace("-", "_")
+    stem = python_identifier(target_name)
     return f"{package}.{stem}" if package else stem
 
 
@@ -178,13 +179,23 @@ async def resolve_deployment_services(request: DeploymentServicesRequest) -> Dep
         for target in targets
     )
     by_name: dict[str, AnalyzedRestateService] = {}
+    by_class: dict[str, AnalyzedRestateService] = {}
     for service in analyzed:
-        other = by_name.setdefault(service.component.name, service)
+        name = service.component.name
+        other = by_name.setdefault(name, service)
         if other is not service:
             raise RestateCodegenError(
-                f"{request.address} serves two components named {service.component.name!r}: "
+                f"{request.address} serves two components named {name!r}: "
                 f"{other.address} and {service.address}. Restate needs unique names: set "
                 "`service_name` on one of them, or serve them from different deployments."
+            )
+        other = by_class.setdefault(class_stem(name), service)
+        if other is not service:
+            raise RestateCodegenError(
+                f"{request.address} serves the components {other.component.name!r} "
+                f"({other.address}) and {name!r} ({service.address}), whose clients would both "
+                f"be named {class_stem(name)}Client. Set `service_name` on one of them to a "
+                "name that differs in more than punctuation."
             )
     return DeploymentServices(tuple(analyzed))
 

@@ -221,6 +221,118 @@ def test_service_name_derived_from_target_name(rule_runner: RuleRunner) -> None:
     assert '"UserManager"' in files["src/python/app/mgr/user_manager_restate.py"]
 
 
+def test_any_restate_name_gives_python_client_names(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": dedent(
+                """\
+                python_sources()
+                restate_service(name="order-workflow.v2", service_name="order-workflow",
+                    handlers={"send_email": {"name": "sendEmail"}})
+                restate_service(name="account", sources=["handlers.py"])
+                restate_deployment(name="deploy", services=[":order-workflow.v2", ":account"])
+                """
+            ),
+        }
+    )
+    files = generate(rule_runner, Address("src/python/app/shop", target_name="order-workflow.v2"))
+    client = files["src/python/app/shop/order_workflow_v2_restate_client.py"]
+    assert "class OrderWorkflowClient(ServiceClient):" in client
+    assert 'component = "order-workflow"' in client
+    assert 'return self._call("sendEmail", _send_email, req, options)' in client
+    adapter = files["src/python/app/shop/order_workflow_v2_restate.py"]
+    assert 'name="sendEmail",' in adapter
+    account = generate(rule_runner, Address("src/python/app/shop", target_name="account"))
+    assert '"Account"' in account["src/python/app/shop/account_restate.py"]
+    deployment = generate(rule_runner, Address("src/python/app/shop", target_name="deploy"))
+    assert "from app.shop import account_restate, order_workflow_v2_restate" in "".join(
+        deployment.values()
+    )
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ('service_name="restateOrders"', "start with 'restate'"),
+        ('service_name="order workflow"', "must start with a letter"),
+        ('handlers={"send_email": {"name": "send-email"}}', "a name Restate rejects"),
+        ('handlers={"send_email": {"nmae": "x"}}', "sets 'nmae' for `send_email`"),
+        ('handlers={"send_email": "sendEmail"}', "which is not a dict"),
+        ('handlers=["send_email"]', "must be a dict"),
+    ],
+)
+def test_invalid_names_on_the_target_name_the_target(
+    rule_runner: RuleRunner, fields: str, expected: str
+) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": (
+                f"python_sources(name='py')\nrestate_service(name='shop', {fields})"
+            ),
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app/shop", target_name="shop"))
+    message = str(error.value)
+    assert "src/python/app/shop:shop" in message and expected in message
+
+
+def test_unknown_function_in_handlers_field(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": (
+                "python_sources(name='py')\n"
+                "restate_service(name='shop', handlers={'sendEmail': {'name': 'sendEmail'}})"
+            ),
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app/shop", target_name="shop"))
+    message = str(error.value)
+    assert "src/python/app/shop:shop" in message
+    assert "names `sendEmail`, which is not a handler function" in message
+
+
+def test_derived_name_restate_rejects_names_the_target(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": "python_sources()\nrestate_service(name='restate_x')",
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app/shop", target_name="restate_x"))
+    message = str(error.value)
+    assert "src/python/app/shop:restate_x has no `service_name`" in message
+    assert "'RestateX'" in message
+
+
+def test_deployment_rejects_components_whose_clients_collide(rule_runner: RuleRunner) -> None:
+    write_sample(rule_runner)
+    rule_runner.write_files(
+        {
+            "src/python/app/mail/BUILD": dedent(
+                """\
+                python_sources()
+                restate_service(name="email", sources=["handlers.py"], service_name="user")
+                """
+            )
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app", target_name="deployment"))
+    message = str(error.value)
+    assert "would both be named UserClient" in message
+    assert "src/python/app/mail:email" in message and "src/python/app/users:user" in message
+
+
 def test_diagnostics_become_an_error_naming_target_and_location(rule_runner: RuleRunner) -> None:
     broken = USER_HANDLERS.replace("async def write", "def write")
     write_sample(rule_runner, user_handlers=broken)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, ClassVar, Optional, Tuple
 
 from pants.backend.python.target_types import PythonResolveField
 from pants.engine.addresses import Address
@@ -13,6 +13,7 @@ from pants.engine.target import (
     AllTargets,
     BoolField,
     Dependencies,
+    Field,
     InvalidFieldException,
     MultipleSourcesField,
     ScalarField,
@@ -23,7 +24,8 @@ from pants.engine.target import (
 )
 from pants.util.logging import LogLevel
 
-from restate_codegen.model import ComponentOptions
+from restate_codegen.model import ComponentOptions, HandlerOptions
+from restate_codegen.names import component_name_problem, handler_name_problem
 
 
 class RestateServiceSourcesField(MultipleSourcesField):
@@ -38,8 +40,23 @@ class RestateServiceNameField(StringField):
     alias = "service_name"
     help = (
         "The Restate component name. Defaults to the target name in PascalCase "
-        "(`user_manager` -> `UserManager`)."
+        "(`user_manager` -> `UserManager`). Any name Restate accepts (`account`, "
+        "`order-workflow`, `Order.Service`); the clients' class names are derived from it "
+        "(`AccountClient`, `OrderWorkflowClient`)."
     )
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[str], address: Address) -> Optional[str]:
+        value = super().compute_value(raw_value, address)
+        if value is not None:
+            problem = component_name_problem(value)
+            if problem is not None:
+                raise InvalidFieldException(
+                    f"The {repr(cls.alias)} field in target {address} is not a name Restate "
+                    f"accepts: {problem}. Choose a name such as `UserManager` or "
+                    "`order-workflow`."
+                )
+        return value
 
     @staticmethod
     def derive(target_name: str) -> str:
@@ -96,6 +113,58 @@ class RestateIngressPrivateField(BoolField):
     help = "If true, the component can only be called from other components, not from ingress."
 
 
+HandlerOptionsByFunction = Tuple[Tuple[str, HandlerOptions], ...]
+
+
+class RestateHandlersField(Field):
+    alias = "handlers"
+    default: ClassVar[HandlerOptionsByFunction] = ()
+    help = (
+        "Per handler function, its Restate settings: "
+        '`handlers={"add_ticket": {"name": "addTicket"}}` registers the function `add_ticket` '
+        "as the Restate handler `addTicket` (the generated clients keep the method "
+        "`add_ticket`). Keys are function names; the settings are `name`."
+    )
+    value: HandlerOptionsByFunction
+    _SETTINGS = ("name",)
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Any], address: Address) -> HandlerOptionsByFunction:
+        value = super().compute_value(raw_value, address)
+        if value is None or value == ():  # not set (the default)
+            return ()
+
+        def invalid(problem: str) -> InvalidFieldException:
+            return InvalidFieldException(
+                f"The {repr(cls.alias)} field in target {address} {problem}. Write it as "
+                '`handlers={"function_name": {"name": "restateName"}}`.'
+            )
+
+        if not isinstance(value, dict):
+            raise invalid(f"must be a dict, but was {type(value).__name__}")
+        out = []
+        for function, settings in value.items():
+            if not isinstance(function, str):
+                raise invalid(f"has the key {function!r}, which is not a function name")
+            if not isinstance(settings, dict):
+                raise invalid(f"maps `{function}` to {settings!r}, which is not a dict")
+            unknown = sorted(str(k) for k in settings if k not in cls._SETTINGS)
+            if unknown:
+                raise invalid(
+                    f"sets {', '.join(repr(k) for k in unknown)} for `{function}`; known "
+                    f"settings: {', '.join(repr(k) for k in cls._SETTINGS)}"
+                )
+            name = settings.get("name")
+            if name is not None:
+                if not isinstance(name, str):
+                    raise invalid(f"gives `{function}` the name {name!r}, which is not a string")
+                problem = handler_name_problem(name)
+                if problem is not None:
+                    raise invalid(f"gives `{function}` a name Restate rejects: {problem}")
+            out.append((function, HandlerOptions(name=name)))
+        return tuple(sorted(out))
+
+
 class RestateServiceDependenciesField(Dependencies):
     pass
 
@@ -113,6 +182,7 @@ class RestateServiceTarget(Target):
         RestateIdempotencyRetentionField,
         RestateJournalRetentionField,
         RestateIngressPrivateField,
+        RestateHandlersField,
         PythonResolveField,
     )
     help = (
@@ -123,9 +193,20 @@ class RestateServiceTarget(Target):
 
 
 def component_name(target: Target) -> str:
-    return target[RestateServiceNameField].value or RestateServiceNameField.derive(
-        target.address.target_name
-    )
+    """The Restate name: `service_name`, or one derived from the target name (checked here, so
+    that the error names the target rather than a handler module)."""
+    name = target[RestateServiceNameField].value
+    if name is not None:
+        return name
+    derived = RestateServiceNameField.derive(target.address.target_name)
+    problem = component_name_problem(derived)
+    if problem is not None:
+        raise InvalidFieldException(
+            f"The target {target.address} has no `service_name`, and the name derived from its "
+            f"target name, {derived!r}, is not one Restate accepts: {problem}. Set "
+            "`service_name` to a name such as `UserManager` or `order-workflow`."
+        )
+    return derived
 
 
 def component_options(target: Target) -> ComponentOptions:
@@ -139,6 +220,7 @@ def component_options(target: Target) -> ComponentOptions:
         idempotency_retention=seconds(RestateIdempotencyRetentionField),
         journal_retention=seconds(RestateJournalRetentionField),
         ingress_private=bool(target[RestateIngressPrivateField].value),
+        handlers=target[RestateHandlersField].value,
     )
 
 

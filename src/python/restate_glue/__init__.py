@@ -24,7 +24,7 @@ from restate_glue.clients import (
     WorkflowIngressClient,
 )
 from restate_glue.ingress import ingress_request
-from restate_glue.serde import JsonSerde, RequestSerde, checked
+from restate_glue.serde import JsonSerde, RequestSerde, SerdeError, checked
 from restate_glue.version import RuntimeVersionError, __version__, require_runtime
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "KeyedSendClient",
     "RequestSerde",
     "RuntimeVersionError",
+    "SerdeError",
     "ServiceClient",
     "ServiceIngressClient",
     "ServiceIngressSendClient",

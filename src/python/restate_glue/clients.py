@@ -8,7 +8,8 @@ messages. Outside, `XIngressClient(http)` calls through the ingress over an http
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, cast
 from urllib.parse import quote
@@ -35,7 +36,8 @@ class CallOptions(TypedDict, total=False):
 
 @dataclass(frozen=True)
 class HandlerIO(Generic[I, O]):
-    """A handler's request and response types, as annotations read in `module` on first use.
+    """A handler's request and response types, as annotations read in `module` on first use,
+    with the names in `imports` imported then (see `JsonSerde`).
 
     `request` is None for a handler that takes no request.
     """
@@ -43,14 +45,23 @@ class HandlerIO(Generic[I, O]):
     request: str | None
     response: str
     module: str
+    imports: Mapping[str, str] | None = field(default=None, hash=False)
 
     @functools.cached_property
     def request_serde(self) -> JsonSerde[I] | None:
-        return None if self.request is None else JsonSerde[I](self.request, self.module)
+        if self.request is None:
+            return None
+        return JsonSerde[I](self.request, self.module, self.imports)
 
     @functools.cached_property
     def response_serde(self) -> JsonSerde[O]:
-        return JsonSerde[O](self.response, self.module)
+        return JsonSerde[O](self.response, self.module, self.imports)
+
+    def response_serde_of(self, component: str, handler: str) -> JsonSerde[O]:
+        """The response serde, naming the handler in its errors (one HandlerIO per handler)."""
+        serde = self.response_serde
+        serde.handler = f"{component}/{handler}"
+        return serde
 
     def encode(self, component: str, handler: str, req: I | None) -> bytes:
         """The request body of a call made from inside a handler."""
@@ -97,7 +108,7 @@ class _ContextCalls:
             handler,
             body,
             _RAW,
-            io.response_serde,
+            io.response_serde_of(self.component, handler),
             key=self._key,
             idempotency_key=options.get("idempotency_key"),
             headers=options.get("headers"),

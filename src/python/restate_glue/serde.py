@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
 import sys
-from collections.abc import Callable, Coroutine
+import typing
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Generic, TypeVar, cast, get_args, get_origin, get_type_hints
 
 import pydantic
@@ -14,6 +16,23 @@ from restate.serde import Serde
 
 T = TypeVar("T")
 
+_SUPPORTED = (
+    "pydantic models, dataclasses, msgspec Structs, TypedDicts, enums, Literal, "
+    "primitives, and Optional/list/dict of those"
+)
+
+
+class SerdeError(restate.TerminalError):
+    """A value or a type that the generated glue cannot (de)serialize.
+
+    Terminal: inside a handler it ends the invocation (restate-sdk retries any other
+    exception, forever, and retrying cannot fix a type); outside, it is an ordinary exception.
+    The message names the type, the handler and what to do.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status_code=500)
+
 
 class JsonSerde(Serde[T], Generic[T]):
     """JSON for one request or response type, whatever the type is made of.
@@ -21,20 +40,59 @@ class JsonSerde(Serde[T], Generic[T]):
     msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
     primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
     evaluated in `module` at the first (de)serialization, as restate-sdk's decorator would read
-    it there, so building one imports nothing. None is the empty body, as with the SDK's serdes.
+    it there, so building one imports nothing. `imports` adds names to that namespace, imported
+    only then: `{"Rally": "app.models:Rally"}` (an attribute), `{"m": "app.models"}` (a module;
+    `{"app": "app.models"}` binds the top-level package, as `import app.models` does). Generated
+    clients import the types their signatures use only under TYPE_CHECKING and name them here,
+    so that importing a client never imports another module of the user's (no import cycles).
+    None is the empty body, as with the SDK's serdes. `handler` ("Component/handler") is named
+    in the `SerdeError` that any failure becomes.
     """
 
-    def __init__(self, annotation: str, module: str) -> None:
+    def __init__(
+        self,
+        annotation: str,
+        module: str,
+        imports: Mapping[str, str] | None = None,
+        *,
+        handler: str | None = None,
+    ) -> None:
         self.annotation = annotation
         self.module = module
+        self.imports = dict(imports or {})
+        self.handler = handler
+
+    def _error(self, doing: str, error: Exception, hint: str) -> SerdeError:
+        where = f" for the handler {self.handler}" if self.handler else ""
+        return SerdeError(
+            f"cannot {doing} `{self.annotation}` (from {self.module}){where}: "
+            f"{type(error).__name__}: {error}. {hint}"
+        )
+
+    @property
+    def _checked_codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+        try:
+            return self._codec
+        except Exception as error:
+            raise self._error(
+                "use the type",
+                error,
+                f"Fix the annotation: it must be importable at runtime and one of {_SUPPORTED}.",
+            ) from error
 
     def __repr__(self) -> str:
-        return f"JsonSerde({self.annotation!r}, {self.module!r})"
+        imports = f", {self.imports!r}" if self.imports else ""
+        return f"JsonSerde({self.annotation!r}, {self.module!r}{imports})"
 
     @functools.cached_property
     def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
-        namespace = vars(importlib.import_module(self.module))
-        tp = eval(self.annotation, namespace)  # the annotation as the module spells it
+        # The annotation as the module spells it; `typing` is there for the generated
+        # `typing.Any` of an unannotated request or response, unless the module binds it itself.
+        namespace = {"typing": typing, **vars(importlib.import_module(self.module))}
+        namespace.update((local, _imported(local, spec)) for local, spec in self.imports.items())
+        tp = eval(self.annotation, namespace)
+        if tp is bytes:  # the raw body, not a JSON string
+            return bytes, bytes
         msgspec = sys.modules.get("msgspec")
         structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
         if structs and _uses(tp, pydantic.BaseModel, set()):
@@ -47,7 +105,14 @@ class JsonSerde(Serde[T], Generic[T]):
         ):  # msgspec handles the dataclasses and primitives around them too
             # A Decoder built once per type costs a third less per call than decode(type=).
             return msgspec.json.Decoder(tp).decode, msgspec.json.Encoder().encode
-        adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
+        try:
+            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
+        except pydantic.PydanticUserError as error:
+            if error.code != "typed-dict-version":
+                raise
+            # pydantic takes only typing_extensions.TypedDict before Python 3.12; restate-sdk's
+            # own serde passes such values through as plain JSON, and so do we.
+            return json.loads, _json_dumps
         return adapter.validate_json, adapter.dump_json
 
     def deserialize(self, buf: bytes) -> T | None:
@@ -55,12 +120,45 @@ class JsonSerde(Serde[T], Generic[T]):
 
     def decode(self, buf: bytes) -> T:
         """The value in `buf`, typed as the annotation declares."""
-        if not buf:
+        decode = self._checked_codec[0]
+        if not buf and decode is not bytes:
             return cast(T, None)
-        return cast(T, self._codec[0](buf))
+        try:
+            return cast(T, decode(buf))
+        except Exception as error:
+            raise self._error(
+                "read a value as",
+                error,
+                "The JSON does not match the declared type: make the annotations of the handler "
+                "and of its callers agree.",
+            ) from error
 
     def serialize(self, obj: T | None) -> bytes:
-        return b"" if obj is None else self._codec[1](obj)
+        if obj is None:
+            return b""
+        encode = self._checked_codec[1]
+        try:
+            return encode(obj)
+        except Exception as error:
+            raise self._error(
+                f"write a value of type {type(obj).__name__} as",
+                error,
+                "Return (or pass) a value of the declared type, or declare the type it is.",
+            ) from error
+
+
+def _json_dumps(value: Any) -> bytes:
+    return json.dumps(value).encode("utf-8")
+
+
+def _imported(local: str, spec: str) -> Any:
+    module_name, _, attribute = spec.partition(":")
+    module = importlib.import_module(module_name)
+    if attribute:
+        return getattr(module, attribute)
+    if local == module_name.split(".", 1)[0]:
+        return importlib.import_module(local)
+    return module
 
 
 def _uses(tp: Any, base: type, seen: set[int]) -> bool:
@@ -97,14 +195,14 @@ class RequestSerde(JsonSerde[T]):
 
     def deserialize(self, buf: bytes) -> Any:
         try:
-            # The codec directly, not through decode(): this runs on every invocation.
-            return self._codec[0](buf) if buf else None
-        except pydantic.ValidationError as error:
-            return InvalidRequest(str(error))
-        except Exception as error:
+            return self.decode(buf)
+        except SerdeError as error:
+            cause = error.__cause__
+            if isinstance(cause, pydantic.ValidationError):
+                return InvalidRequest(str(cause))
             msgspec = sys.modules.get("msgspec")
-            if msgspec is not None and isinstance(error, msgspec.DecodeError):
-                return InvalidRequest(str(error))
+            if msgspec is not None and isinstance(cause, msgspec.DecodeError):
+                return InvalidRequest(str(cause))
             raise
 
 

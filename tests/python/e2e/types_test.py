@@ -34,6 +34,7 @@ from e2e.types.deployment import (
 from e2e.types.models import Batch, Envelope, Point, Reading, RelayReport, Route, Sample, Tag, Track
 from e2e.types.type_zoo import Box
 from e2e.types.zoo_mixed_restate_client import ZooMixedIngressClient
+from restate_glue import SerdeError
 from restate_local.errors import DeploymentRegistrationError
 from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
@@ -179,8 +180,9 @@ def test_struct_nesting_a_pydantic_model_is_a_clear_error(
         # ZooMixed is not served (see below); the client fails before sending anything.
         return await ZooMixedIngressClient(http).echo_batch(batch)
 
-    with pytest.raises(TypeError, match="mixes msgspec Structs and pydantic models"):
+    with pytest.raises(SerdeError, match="mixes msgspec Structs and pydantic models") as error:
         with_ingress(zoo_env, body)
+    assert isinstance(error.value.__cause__, TypeError)
 
 
 @pytest.mark.xfail(

@@ -24,16 +24,28 @@ definition = restate.Service(
 
 definition.handler(
     name="send_email",
-    input_serde=RequestSerde("EmailMessage", "app.mail.email_service"),
-    output_serde=JsonSerde("bool", "app.mail.email_service"),
+    input_serde=RequestSerde(
+        "EmailMessage",
+        "app.mail.email_service",
+        handler="Email/send_email",
+    ),
+    output_serde=JsonSerde(
+        "bool",
+        "app.mail.email_service",
+        handler="Email/send_email",
+    ),
 )(checked(email_service.send_email))
 
 definition.handler(
     name="sent_count",
-    output_serde=JsonSerde("int", "app.mail.email_service"),
+    output_serde=JsonSerde("int", "app.mail.email_service", handler="Email/sent_count"),
 )(email_service.sent_count)
 
 definition.handler(
     name="last_to",
-    output_serde=JsonSerde("str | None", "app.mail.email_service"),
+    output_serde=JsonSerde(
+        "str | None",
+        "app.mail.email_service",
+        handler="Email/last_to",
+    ),
 )(email_service.last_to)

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 import restate
 from restate_glue import (
@@ -24,12 +24,18 @@ from restate_glue import (
     require_runtime,
 )
 
-from app.models import EmailMessage
+if TYPE_CHECKING:
+    from app.models import EmailMessage
 
 require_runtime("0.1.0", __name__)
 
 # Per handler, its request and response types: they resolve at the first call.
-_send_email: HandlerIO[EmailMessage, bool] = HandlerIO("EmailMessage", "bool", __name__)
+_send_email: HandlerIO[EmailMessage, bool] = HandlerIO(
+    "EmailMessage",
+    "bool",
+    __name__,
+    imports={"EmailMessage": "app.models:EmailMessage"},
+)
 _sent_count: HandlerIO[None, int] = HandlerIO(None, "int", __name__)
 _last_to: HandlerIO[None, str | None] = HandlerIO(None, "str | None", __name__)
 

@@ -24,17 +24,37 @@ definition = restate.Workflow(
 
 definition.main(
     name="run",
-    input_serde=RequestSerde("SignupRequest", "app.users.signup_flow"),
-    output_serde=JsonSerde("SignupResult", "app.users.signup_flow"),
+    input_serde=RequestSerde(
+        "SignupRequest",
+        "app.users.signup_flow",
+        handler="SignupFlow/run",
+    ),
+    output_serde=JsonSerde(
+        "SignupResult",
+        "app.users.signup_flow",
+        handler="SignupFlow/run",
+    ),
 )(checked(signup_flow.run))
 
 definition.handler(
     name="approve",
-    input_serde=RequestSerde("str", "app.users.signup_flow"),
-    output_serde=JsonSerde("None", "app.users.signup_flow"),
+    input_serde=RequestSerde(
+        "str",
+        "app.users.signup_flow",
+        handler="SignupFlow/approve",
+    ),
+    output_serde=JsonSerde(
+        "None",
+        "app.users.signup_flow",
+        handler="SignupFlow/approve",
+    ),
 )(checked(signup_flow.approve))
 
 definition.handler(
     name="stage",
-    output_serde=JsonSerde("str | None", "app.users.signup_flow"),
+    output_serde=JsonSerde(
+        "str | None",
+        "app.users.signup_flow",
+        handler="SignupFlow/stage",
+    ),
 )(signup_flow.stage)

@@ -24,9 +24,8 @@ from restate_glue import (
     require_runtime,
 )
 
-from app.models import SignupRequest
-
 if TYPE_CHECKING:
+    from app.models import SignupRequest
     from app.users.signup_flow import SignupResult
 
 require_runtime("0.1.0", __name__)

@@ -24,26 +24,51 @@ definition = restate.Service(
 
 definition.handler(
     name="signup",
-    input_serde=RequestSerde("SignupRequest", "app.users.user_manager"),
-    output_serde=JsonSerde("UserProfile", "app.users.user_manager"),
+    input_serde=RequestSerde(
+        "SignupRequest",
+        "app.users.user_manager",
+        handler="UserManager/signup",
+    ),
+    output_serde=JsonSerde(
+        "UserProfile",
+        "app.users.user_manager",
+        handler="UserManager/signup",
+    ),
 )(checked(user_manager.signup))
 
 definition.handler(
     name="lookup",
-    input_serde=RequestSerde("list[str]", "app.users.user_manager"),
+    input_serde=RequestSerde(
+        "list[str]",
+        "app.users.user_manager",
+        handler="UserManager/lookup",
+    ),
     output_serde=JsonSerde(
         "dict[str, Optional[UserProfile]]",
         "app.users.user_manager",
+        handler="UserManager/lookup",
     ),
 )(checked(user_manager.lookup))
 
 definition.handler(
     name="stats",
-    output_serde=JsonSerde("Stats", "app.users.user_manager"),
+    output_serde=JsonSerde(
+        "Stats",
+        "app.users.user_manager",
+        handler="UserManager/stats",
+    ),
 )(user_manager.stats)
 
 definition.handler(
     name="echo_stats",
-    input_serde=RequestSerde("Stats", "app.users.user_manager"),
-    output_serde=JsonSerde("Stats", "app.users.user_manager"),
+    input_serde=RequestSerde(
+        "Stats",
+        "app.users.user_manager",
+        handler="UserManager/echo_stats",
+    ),
+    output_serde=JsonSerde(
+        "Stats",
+        "app.users.user_manager",
+        handler="UserManager/echo_stats",
+    ),
 )(checked(user_manager.echo_stats))

@@ -24,9 +24,8 @@ from restate_glue import (
     require_runtime,
 )
 
-from app.models import SignupRequest, UserProfile
-
 if TYPE_CHECKING:
+    from app.models import SignupRequest, UserProfile
     from app.users.user_manager import Stats
 
 require_runtime("0.1.0", __name__)
@@ -36,11 +35,16 @@ _signup: HandlerIO[SignupRequest, UserProfile] = HandlerIO(
     "SignupRequest",
     "UserProfile",
     __name__,
+    imports={
+        "SignupRequest": "app.models:SignupRequest",
+        "UserProfile": "app.models:UserProfile",
+    },
 )
 _lookup: HandlerIO[list[str], dict[str, Optional[UserProfile]]] = HandlerIO(
     "list[str]",
     "dict[str, Optional[UserProfile]]",
     __name__,
+    imports={"UserProfile": "app.models:UserProfile"},
 )
 _stats: HandlerIO[None, Stats] = HandlerIO(None, "Stats", "app.users.user_manager")
 _echo_stats: HandlerIO[Stats, Stats] = HandlerIO(

@@ -31,19 +31,23 @@ definition = restate.VirtualObject(
 definition.handler(
     name="write",
     kind="exclusive",
-    input_serde=RequestSerde("UserProfile", "app.users.user"),
-    output_serde=JsonSerde("None", "app.users.user"),
+    input_serde=RequestSerde("UserProfile", "app.users.user", handler="User/write"),
+    output_serde=JsonSerde("None", "app.users.user", handler="User/write"),
 )(checked(user.write))
 
 definition.handler(
     name="read",
     kind="shared",
-    output_serde=JsonSerde("Optional[UserProfile]", "app.users.user"),
+    output_serde=JsonSerde(
+        "Optional[UserProfile]",
+        "app.users.user",
+        handler="User/read",
+    ),
 )(user.read)
 
 definition.handler(
     name="add_tag",
     kind="exclusive",
-    input_serde=RequestSerde("str", "app.users.user"),
-    output_serde=JsonSerde("list[str]", "app.users.user"),
+    input_serde=RequestSerde("str", "app.users.user", handler="User/add_tag"),
+    output_serde=JsonSerde("list[str]", "app.users.user", handler="User/add_tag"),
 )(checked(user.add_tag))

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Optional, Unpack
+from typing import TYPE_CHECKING, Optional, Unpack
 
 import restate
 from restate_glue import (
@@ -24,16 +24,23 @@ from restate_glue import (
     require_runtime,
 )
 
-from app.models import UserProfile
+if TYPE_CHECKING:
+    from app.models import UserProfile
 
 require_runtime("0.1.0", __name__)
 
 # Per handler, its request and response types: they resolve at the first call.
-_write: HandlerIO[UserProfile, None] = HandlerIO("UserProfile", "None", __name__)
+_write: HandlerIO[UserProfile, None] = HandlerIO(
+    "UserProfile",
+    "None",
+    __name__,
+    imports={"UserProfile": "app.models:UserProfile"},
+)
 _read: HandlerIO[None, Optional[UserProfile]] = HandlerIO(
     None,
     "Optional[UserProfile]",
     __name__,
+    imports={"UserProfile": "app.models:UserProfile"},
 )
 _add_tag: HandlerIO[str, list[str]] = HandlerIO("str", "list[str]", __name__)
 
