@@ -69,7 +69,7 @@ class JsonSerde(Serde[T], Generic[T]):
             f"{type(error).__name__}: {error}. {hint}"
         )
 
-    @property
+    @functools.cached_property  # once built, a plain attribute: this runs on every call
     def _checked_codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
         try:
             return self._codec
