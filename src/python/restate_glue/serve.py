@@ -8,10 +8,11 @@ embedded server (the dev loop) registration forces: a restart after a code chang
 old registration. With a Restate server of its own (`RESTATE_ADMIN_URL`) it does not, because
 invocations in flight at that URI would replay their journals against the new code: when the
 deployment registered at the URI has other handlers, the command exits saying to serve the new
-version at a new URI (Restate's versioning). `APP_REGISTER_FORCE` overrides either way. Without `RESTATE_ADMIN_URL` it first
-starts a local restate-server (data under `.restate-data/`) and stops it on exit. Settings: see
-`restate_glue.settings`. Exits 0 after Ctrl-C / SIGTERM, 1 with a one- or two-line message when
-something is in the way, 2 on a bad setting.
+version at a new URI (Restate's versioning). `APP_REGISTER_FORCE` overrides either way.
+Without `RESTATE_ADMIN_URL` it first starts a local restate-server (data under
+`.restate-data/`) and stops it on exit. Settings: see `restate_glue.settings`. Exits 0 after
+Ctrl-C / SIGTERM, 1 with a one- or two-line message when something is in the way, 2 on a bad
+setting.
 """
 
 from __future__ import annotations

@@ -170,9 +170,7 @@ class Settings:
             )
         # auto: the embedded server is the dev loop's (`pants run`); a Restate server of its own
         # (RESTATE_ADMIN_URL) is where work is in flight, so a changed deployment is refused.
-        register_force = (
-            isinstance(restate, EmbeddedRestate) if force == "auto" else force in _YES
-        )
+        register_force = isinstance(restate, EmbeddedRestate) if force == "auto" else force in _YES
         app_url = get("APP_URL")
         if isinstance(restate, EmbeddedRestate) and port in (
             restate.ingress_port,

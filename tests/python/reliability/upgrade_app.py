@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any, Literal
 
@@ -23,18 +24,19 @@ WORKFLOW = "Upgrade"
 
 
 def build(version: int) -> restate.Workflow:
-    workflow = restate.Workflow(WORKFLOW)
+    # Suspend a second after the last step (default: a minute), so waiting is cheap to reach.
+    workflow = restate.Workflow(WORKFLOW, inactivity_timeout=timedelta(seconds=1))
 
     @workflow.main(name="run")
     async def run(ctx: restate.WorkflowContext) -> str:
         if version >= 2:
             await ctx.run("v2 step", lambda: "v2")  # a journal entry version 1 never wrote
-        released = await ctx.promise("release").value()
+        released = await ctx.promise("release", type_hint=str).value()
         return f"v{version}:{released}"
 
     @workflow.handler(name="release")
     async def release(ctx: restate.WorkflowSharedContext, value: str) -> None:
-        await ctx.promise("release").resolve(value)
+        await ctx.promise("release", type_hint=str).resolve(value)
 
     if version >= 2:
 
@@ -69,9 +71,7 @@ class UpgradeDeployment(SimpleNamespace):
         identity_keys: list[str] | None = None,
         protocol: Literal["bidi", "request_response"] | None = None,
     ) -> Any:
-        return restate.app(
-            services=[self.workflow], identity_keys=identity_keys, protocol=protocol
-        )
+        return restate.app(services=[self.workflow], identity_keys=identity_keys, protocol=protocol)
 
 
 def main() -> None:
