@@ -242,9 +242,9 @@ def registered_handlers(registration: Mapping[str, Any]) -> dict[str, frozenset[
 
 
 def served_handlers(deployment: Deployment) -> dict[str, frozenset[str]]:
-    """Component -> handler names the deployment serves."""
+    """Component (its Restate name) -> handler names the deployment serves."""
     return {
-        name: frozenset(getattr(component, "handlers", {}))
+        str(getattr(component, "name", name)): frozenset(getattr(component, "handlers", {}))
         for registry in (deployment.services, deployment.objects, deployment.workflows)
         for name, component in registry.items()
     }
