@@ -235,7 +235,7 @@ def test_example_calls_name_every_handler_at_the_ingress() -> None:
 
 
 def test_served_handlers_match_what_the_admin_api_answers_for_the_same_code() -> None:
-    registration = {
+    registration: dict[str, Any] = {
         "id": "dp_1",
         "services": [
             {"name": "Greeter", "handlers": [{"name": "greet"}]},
