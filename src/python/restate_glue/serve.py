@@ -3,11 +3,16 @@
     pex_binary(name="server", entry_point="app.deployment:main")
 
 Serves the deployment with hypercorn (HTTP/2 cleartext by default, HTTP/1.1 with
-`APP_HTTP=http1.1`), registers it with the Restate admin API (force: a restart after a code change
-replaces the old registration) and prints how to call it. Without `RESTATE_ADMIN_URL` it first
-starts a local restate-server (data under `.restate-data/`) and stops it on exit. Settings: see
-`restate_glue.settings`. Exits 0 after Ctrl-C / SIGTERM, 1 with a one- or two-line message when
-something is in the way, 2 on a bad setting.
+`APP_HTTP=http1.1`), registers it with the Restate admin API and prints how to call it. With the
+embedded server (the dev loop) registration forces: a restart after a code change replaces the
+old registration. With a Restate server of its own (`RESTATE_ADMIN_URL`) it does not, because
+invocations in flight at that URI would replay their journals against the new code: when the
+deployment registered at the URI has other handlers, the command exits saying to serve the new
+version at a new URI (Restate's versioning). `APP_REGISTER_FORCE` overrides either way.
+Without `RESTATE_ADMIN_URL` it first starts a local restate-server (data under
+`.restate-data/`) and stops it on exit. Settings: see `restate_glue.settings`. Exits 0 after
+Ctrl-C / SIGTERM, 1 with a one- or two-line message when something is in the way, 2 on a bad
+setting.
 """
 
 from __future__ import annotations
@@ -179,13 +184,24 @@ def embedded_restate(
 
 
 def register(
-    admin_url: str, uri: str, *, use_http_11: bool, timeout: float = _REGISTER_TIMEOUT
+    admin_url: str,
+    uri: str,
+    *,
+    use_http_11: bool,
+    force: bool = False,
+    handlers: Mapping[str, frozenset[str]] | None = None,
+    timeout: float = _REGISTER_TIMEOUT,
 ) -> str:
-    """Registers (force) the app served at `uri`; returns the deployment id."""
+    """Registers the app served at `uri` (with `force`: replacing a changed deployment there);
+    returns the deployment id. Without `force`, `handlers` (component -> handler names) is what
+    the app serves: restate-server 1.7 answers 200 with the registration it already holds for
+    `uri`, unchanged, so a difference means another version is registered there."""
     try:
         with AdminClient(admin_url, timeout=timeout) as admin:
-            return admin.register_deployment(uri, use_http_11=use_http_11, force=True).id
+            registered = admin.register_deployment(uri, use_http_11=use_http_11, force=force)
     except DeploymentRegistrationError as e:
+        if not force and e.status_code == 409:
+            raise StartupError(_other_version_registered(uri)) from None
         hint = ""
         if "401" in e.message or e.status_code == 401:
             hint = (
@@ -203,6 +219,35 @@ def register(
             f"registering the deployment: cannot reach the Restate admin API at {admin_url}: "
             f"{_one_line(str(e)) or type(e).__name__}"
         ) from None
+    if not force and handlers is not None and registered_handlers(registered.raw) != handlers:
+        raise StartupError(_other_version_registered(uri))
+    return registered.id
+
+
+def _other_version_registered(uri: str) -> str:
+    return (
+        f"another version of this deployment is registered at {uri} (its handlers differ) and "
+        "may have invocations in flight, so it was left as it is: serve this version at a new "
+        "URI (APP_PORT / APP_URL) and Restate sends new invocations there while the old one "
+        "drains (APP_REGISTER_FORCE=1 overwrites it, for development only)"
+    )
+
+
+def registered_handlers(registration: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Component -> handler names, from the admin API's answer to a registration."""
+    return {
+        str(service["name"]): frozenset(str(h["name"]) for h in service.get("handlers", []))
+        for service in registration.get("services", [])
+    }
+
+
+def served_handlers(deployment: Deployment) -> dict[str, frozenset[str]]:
+    """Component (its Restate name) -> handler names the deployment serves."""
+    return {
+        str(getattr(component, "name", name)): frozenset(getattr(component, "handlers", {}))
+        for registry in (deployment.services, deployment.objects, deployment.workflows)
+        for name, component in registry.items()
+    }
 
 
 def example_calls(deployment: Deployment, ingress_url: str) -> list[str]:
@@ -299,7 +344,13 @@ def serve(
 
             def on_ready(served: ServedApp) -> None:
                 uri = settings.deployment_url(served.port)
-                deployment_id = register(restate.admin_url, uri, use_http_11=served.use_http_11)
+                deployment_id = register(
+                    restate.admin_url,
+                    uri,
+                    use_http_11=served.use_http_11,
+                    force=settings.register_force,
+                    handlers=served_handlers(deployment),
+                )
                 _announce(say, deployment, settings, restate, uri, deployment_id)
 
             try:

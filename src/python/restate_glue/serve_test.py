@@ -232,3 +232,18 @@ def test_example_calls_name_every_handler_at_the_ingress() -> None:
         "curl -sS http://10.0.0.5:18080/Greeter/{greet} -d '<json>'",
         "curl -sS http://10.0.0.5:18080/Counter/<key>/{add} -d '<json>'",
     ]
+
+
+def test_served_handlers_match_what_the_admin_api_answers_for_the_same_code() -> None:
+    registration: dict[str, Any] = {
+        "id": "dp_1",
+        "services": [
+            {"name": "Greeter", "handlers": [{"name": "greet"}]},
+            {"name": "Counter", "handlers": [{"name": "add"}]},
+        ],
+    }
+    served = server.served_handlers(Deployment())
+    assert served == {"Greeter": frozenset({"greet"}), "Counter": frozenset({"add"})}
+    assert server.registered_handlers(registration) == served
+    registration["services"][1]["handlers"].append({"name": "subtract"})
+    assert server.registered_handlers(registration) != served

@@ -2,7 +2,9 @@
 configuration") lists them with their defaults. Unset or empty means the default.
 
 - The app: `APP_HOST`, `APP_PORT`, `APP_HTTP` (h2c | http1.1), `APP_URL`, `APP_DATA_DIR`,
-  `APP_WORKERS` (worker processes sharing the port, default 1).
+  `APP_WORKERS` (worker processes sharing the port, default 1), `APP_REGISTER_FORCE`
+  (auto | 1 | 0: overwrite a changed deployment registered at the same URI; auto: only with the
+  embedded server, i.e. the dev loop).
 - A running Restate server: `RESTATE_ADMIN_URL` (set: use it), `RESTATE_INGRESS_URL`,
   `RESTATE_IDENTITY_KEYS`.
 - Otherwise the embedded one: `APP_RESTATE_DATA_DIR`, `APP_RESTATE_INGRESS_PORT`,
@@ -25,6 +27,9 @@ from restate_local import HttpMode
 from restate_local.env import whole_number
 
 IdentityMode = Literal["auto", "on", "off"]
+
+_YES = ("1", "on", "true", "yes")
+_NO = ("0", "off", "false", "no")
 
 MAX_WORKERS = 64
 DEFAULT_HOST = "127.0.0.1"
@@ -79,6 +84,9 @@ class Settings:
     data_dir: Path
     restate: ExternalRestate | EmbeddedRestate
     workers: int = 1  # hypercorn worker processes sharing the port (APP_WORKERS)
+    # Register with `force`: replace a changed deployment at the same URI (APP_REGISTER_FORCE).
+    # Right for the dev loop; in production it replays in-flight journals against new code.
+    register_force: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -154,6 +162,15 @@ class Settings:
             workers = whole_number(env, "APP_WORKERS", 1, 1, MAX_WORKERS)
         except ValueError as e:
             raise ConfigError(str(e)) from None
+        force = (get("APP_REGISTER_FORCE") or "auto").lower()
+        if force not in ("auto", *_YES, *_NO):
+            raise ConfigError(
+                f"APP_REGISTER_FORCE must be auto, 1 or 0, not {force!r} (1: a restart replaces "
+                "a changed deployment at the same URI, for development only)"
+            )
+        # auto: the embedded server is the dev loop's (`pants run`); a Restate server of its own
+        # (RESTATE_ADMIN_URL) is where work is in flight, so a changed deployment is refused.
+        register_force = isinstance(restate, EmbeddedRestate) if force == "auto" else force in _YES
         app_url = get("APP_URL")
         if isinstance(restate, EmbeddedRestate) and port in (
             restate.ingress_port,
@@ -169,6 +186,7 @@ class Settings:
             data_dir=Path(get("APP_DATA_DIR") or ".app-data"),
             restate=restate,
             workers=workers,
+            register_force=register_force,
         )
 
     def deployment_url(self, bound_port: int) -> str:

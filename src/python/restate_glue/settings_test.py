@@ -102,3 +102,22 @@ def test_app_workers() -> None:
 
 def test_empty_values_mean_the_default() -> None:
     assert Settings.from_env({"APP_PORT": "", "RESTATE_ADMIN_URL": " "}) == Settings.from_env({})
+
+
+@pytest.mark.parametrize(
+    ("env", "force"),
+    [
+        ({}, True),  # the embedded server: the dev loop re-registers changed code
+        ({"RESTATE_ADMIN_URL": "http://r:9070"}, False),  # a server with work in flight
+        ({"RESTATE_ADMIN_URL": "http://r:9070", "APP_REGISTER_FORCE": "1"}, True),
+        ({"APP_REGISTER_FORCE": "off"}, False),
+        ({"APP_REGISTER_FORCE": "AUTO"}, True),
+    ],
+)
+def test_register_force_only_in_the_dev_loop_unless_set(env: dict[str, str], force: bool) -> None:
+    assert Settings.from_env(env).register_force is force
+
+
+def test_bad_register_force_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="APP_REGISTER_FORCE must be auto, 1 or 0"):
+        Settings.from_env({"APP_REGISTER_FORCE": "maybe"})

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,10 +85,19 @@ def rss_bytes(pid: int) -> int | None:
 
 
 class AppProcess:
-    """`python server.pex` with the given env; `start()` returns once its port accepts."""
+    """`python server.pex` (or `python <argv>`) with the given env; `start()` returns once its
+    port accepts."""
 
-    def __init__(self, pex: Path, env: Mapping[str, str], port: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        pex: Path,
+        env: Mapping[str, str],
+        port: int,
+        log_path: Path,
+        argv: Sequence[str] | None = None,
+    ) -> None:
         self.pex = pex
+        self.argv = list(argv) if argv is not None else [str(pex)]
         self.env = dict(env)
         self.port = port
         self.log_path = log_path
@@ -107,7 +116,7 @@ class AppProcess:
         }
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, str(self.pex)],
+                [sys.executable, *self.argv],
                 env={**inherited, **self.env},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
