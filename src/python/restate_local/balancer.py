@@ -35,6 +35,7 @@ import httpx
 
 from restate_local import process_cleanup
 from restate_local.errors import RestateLocalError
+from restate_local.lifecycle import require_started
 from restate_local.ports import LOOPBACK, free_ports, port_accepts_connections
 from restate_local.server_process import _parent_death_signal, tail_lines
 
@@ -255,9 +256,7 @@ class HAProxyBalancer:
 
     @property
     def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("the balancer is not started: call start() first")
-        return self._port
+        return require_started(self._port, "balancer")
 
     @property
     def url(self) -> str:
@@ -266,21 +265,15 @@ class HAProxyBalancer:
 
     @property
     def stats_url(self) -> str:
-        if self._stats_port is None:
-            raise RuntimeError("the balancer is not started: call start() first")
-        return f"http://{self.host}:{self._stats_port}/stats;csv"
+        return f"http://{self.host}:{require_started(self._stats_port, 'balancer')}/stats;csv"
 
     @property
     def log_path(self) -> Path:
-        if self._work_dir is None:
-            raise RuntimeError("the balancer is not started: call start() first")
-        return self._work_dir / "haproxy.log"
+        return require_started(self._work_dir, "balancer") / "haproxy.log"
 
     @property
     def config_path(self) -> Path:
-        if self._work_dir is None:
-            raise RuntimeError("the balancer is not started: call start() first")
-        return self._work_dir / "haproxy.cfg"
+        return require_started(self._work_dir, "balancer") / "haproxy.cfg"
 
     @property
     def running(self) -> bool:

@@ -28,6 +28,7 @@ from restate import HttpError
 
 from restate_local.admin import AdminClient, Deployment
 from restate_local.errors import DeploymentRegistrationError
+from restate_local.lifecycle import require_started
 from restate_local.server_config import ServerOptions
 from restate_local.server_process import DEFAULT_STARTUP_TIMEOUT, RestateServer, tail_lines
 from restate_local.serving import (
@@ -45,9 +46,7 @@ _T = TypeVar("_T")
 
 
 def _started(part: _T | None) -> _T:
-    if part is None:
-        raise RuntimeError("the environment is not started: call start() first")
-    return part
+    return require_started(part, "environment")
 
 
 class RestateTestEnvironment:

@@ -26,6 +26,7 @@ from restate_local import identity
 from restate_local.admin import AdminClient, Deployment
 from restate_local.balancer import HAProxyBalancer
 from restate_local.cluster import ClusterOptions, RestateCluster, ingress_services
+from restate_local.lifecycle import require_started
 from restate_local.replica import AppReplica
 
 
@@ -71,21 +72,15 @@ class ClusterTopology:
 
     @property
     def work_dir(self) -> Path:
-        if self._work_dir is None:
-            raise RuntimeError("the topology is not started: call start() first")
-        return self._work_dir
+        return require_started(self._work_dir, "topology")
 
     @property
     def cluster(self) -> RestateCluster:
-        if self._cluster is None:
-            raise RuntimeError("the topology is not started: call start() first")
-        return self._cluster
+        return require_started(self._cluster, "topology")
 
     @property
     def balancer(self) -> HAProxyBalancer:
-        if self._balancer is None:
-            raise RuntimeError("the topology is not started: call start() first")
-        return self._balancer
+        return require_started(self._balancer, "topology")
 
     def start(self) -> ClusterTopology:
         try:
