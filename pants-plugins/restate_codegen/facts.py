@@ -5,9 +5,11 @@ their annotations; `analysis.py` turns those facts into handlers or diagnostics.
 
 Speed: the module scope is read by walking statements (not every node), names are resolved from
 the module's own import table (`Binding`s) instead of libcst's Scope and QualifiedName
-providers, and positions come from one code generation pass over function headers that stops
-after the last one. That is about a tenth of what the metadata providers cost;
-`facts_test.py` checks every position against libcst's PositionProvider.
+providers, and positions come from generating the code of each function header alone, placed at
+the line where Python's own `ast` parser finds its `def` (or, when that cannot be trusted, from
+one code generation pass that stops after the last header). That is a small fraction of what
+the metadata providers cost; `facts_test.py` checks every position against libcst's
+PositionProvider.
 """
 
 from __future__ import annotations
@@ -141,7 +143,7 @@ def _collect(source: SourceFile, module: cst.Module) -> ModuleFacts:
     collector = _Collector(source)
     collector.block(module.body)
     collector.scan_for_other_bindings(module, source.text)
-    positions = _Positions(module, collector.function_nodes)
+    positions = _Positions(module, collector.function_nodes, source.text)
     known = {binding.local for binding in collector.bindings}
     return ModuleFacts(
         docstring=module.get_docstring(clean=True) or None,
@@ -408,21 +410,18 @@ def _function_facts(node: cst.FunctionDef, positions: "_Positions") -> FunctionF
 class _Positions:
     """Line and column of the nodes in the headers of some functions (name, parameters,
     annotations), as libcst's PositionProvider gives them (the syntactic start: after any
-    parentheses), from one plain code generation pass that counts only what it must.
+    parentheses), from plain code generation that counts only what it must.
 
     PositionProvider records every node of the module and costs several times the parse."""
 
-    def __init__(self, module: cst.Module, functions: Sequence[cst.FunctionDef]) -> None:
+    def __init__(
+        self, module: cst.Module, functions: Sequence[cst.FunctionDef], text: str
+    ) -> None:
         self._module = module
-        state = _HeaderPositionState(
-            default_indent=module.default_indent,
-            default_newline=module.default_newline,
-            headers={id(f): f for f in functions},
-        )
-        if functions:
-            with contextlib.suppress(_AllHeadersDone):
-                module._codegen(state)
-        self._positions = state.positions
+        positions = _positions_from_each_header(module, functions, text)
+        if positions is None:
+            positions = _positions_from_one_pass(module, functions)
+        self._positions = positions
         self._fallback: Optional[Mapping[cst.CSTNode, CodeRange]] = None
 
     def of(self, node: cst.CSTNode) -> Position:
@@ -437,6 +436,87 @@ class _Positions:
         return position
 
 
+def _positions_from_one_pass(
+    module: cst.Module, functions: Sequence[cst.FunctionDef]
+) -> Dict[int, Position]:
+    """Generates the module's code up to the end of the last header, counting lines."""
+    state = _HeaderPositionState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        headers={id(f): f for f in functions},
+    )
+    if functions:
+        with contextlib.suppress(_AllHeadersDone):
+            module._codegen(state)
+    return state.positions
+
+
+def _positions_from_each_header(
+    module: cst.Module, functions: Sequence[cst.FunctionDef], text: str
+) -> Optional[Dict[int, Position]]:
+    """Generates each header alone and places it where Python's own parser (`ast`, about a
+    fortieth of libcst's parse) says its `def` is: the code before and between the headers is
+    never generated. None when that cannot be trusted (syntax newer than the Python running
+    Pants, a lone carriage return, headers that do not pair up); the one-pass count answers
+    then."""
+    if not functions:
+        return {}
+    if "\r" in text.replace("\r\n", ""):
+        return None  # ast and libcst may count lone carriage returns differently
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    defs = list(_module_scope_defs(tree.body))
+    if [d.name for d in defs] != [f.name.value for f in functions]:
+        return None
+    line_starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
+    positions: Dict[int, Position] = {}
+    for function, definition in zip(functions, defs):
+        start = line_starts[definition.lineno - 1]
+        indent = text[start : start + definition.col_offset]  # col_offset counts UTF-8 bytes
+        if indent.strip(" \t\f") or not indent.isascii():
+            return None
+        state = _HeaderPositionState(
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+            headers={id(function): function},
+            stop_at_body=True,
+        )
+        # The enclosing blocks' indentation, as the module's code generation would emit it.
+        state.indent_tokens = [indent] if indent else []
+        with contextlib.suppress(_AllHeadersDone):
+            function._codegen(state)
+        keyword = state.positions.get(id(function))  # where `async` or `def` starts
+        if keyword is None or keyword[1] != len(indent) + 1:
+            return None
+        line = keyword[0]
+        shift = definition.lineno - line
+        positions.update((key, (ln + shift, col)) for key, (ln, col) in state.positions.items())
+    return positions
+
+
+def _module_scope_defs(statements: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """The functions defined in the module scope, in the order `_Collector` finds them."""
+    for statement in statements:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield statement
+        elif isinstance(statement, ast.If):
+            yield from _module_scope_defs(statement.body)
+            yield from _module_scope_defs(statement.orelse)
+        elif isinstance(statement, ast.Try):
+            yield from _module_scope_defs(statement.body)
+            for handler in statement.handlers:
+                yield from _module_scope_defs(handler.body)
+            yield from _module_scope_defs(statement.orelse)
+            yield from _module_scope_defs(statement.finalbody)
+        elif isinstance(statement, (ast.For, ast.AsyncFor, ast.While)):
+            yield from _module_scope_defs(statement.body)
+            yield from _module_scope_defs(statement.orelse)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            yield from _module_scope_defs(statement.body)
+
+
 @dataclass(frozen=False)
 class _HeaderPositionState(CodegenState):
     headers: Dict[int, cst.FunctionDef] = field(default_factory=dict)
@@ -447,6 +527,7 @@ class _HeaderPositionState(CodegenState):
     _column: int = 0  # 0-based, like libcst's
     _counted: int = 0  # how many of `tokens` _line and _column account for
     _remaining: int = 0  # headers not generated yet
+    stop_at_body: bool = False  # one header alone: nothing after it matters
 
     def __post_init__(self) -> None:
         self._remaining = len(self.headers)
@@ -469,6 +550,8 @@ class _HeaderPositionState(CodegenState):
         if self._header is None:
             self._header = self.headers.get(id(node))
         elif node is self._header.body:
+            if self.stop_at_body:
+                raise _AllHeadersDone
             self._in_body = True
 
     def after_codegen(self, node: cst.CSTNode) -> None:

@@ -12,6 +12,7 @@ import random
 import textwrap
 from typing import Iterator, List, Tuple
 
+import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper
 
@@ -58,6 +59,35 @@ TRICKY_HEADERS = [
     def sync(ctx, req): return 1
     """,
     "async def only(ctx: Context) -> None: pass",
+    """
+    try:
+        from restate import Context
+    except ImportError:
+        @decorator
+        async def in_except(ctx: Context,
+                            réq: "Ünï") -> None: ...
+    else:
+        async def in_else(ctx: Context) -> None: ...
+    finally:
+        for _ in []:
+            with open("f"):
+                async def deep(ctx: Context, req: int) -> int: ...
+    async def in_except(ctx: Context) -> None: ...
+    """,
+    "from restate import Context\nasync \\\n  def continued(ctx: Context) -> None: ...\n",
+]
+
+# Headers that the per-header pass cannot place, so the one-pass count does: syntax newer than
+# the Python that runs Pants (3.9), and lone carriage returns.
+ONE_PASS_HEADERS = [
+    """
+    from restate import Context
+    match x:
+        case 1:
+            pass
+    async def after_match(ctx: Context, req: int) -> int: ...
+    """,
+    "from restate import Context\rasync def cr(ctx: Context,\r  req: int) -> int:\r  return 1\r",
 ]
 
 
@@ -84,6 +114,35 @@ def _bench_sources() -> Iterator[SourceFile]:
 def test_positions_are_the_position_providers(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     source = _source(text)
     assert collect_facts(source) == _collect_with_positions_from_the_provider(source, monkeypatch)
+
+
+@pytest.mark.parametrize("text", ONE_PASS_HEADERS)
+def test_positions_from_the_one_pass_count_are_the_position_providers(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _source(text)
+    assert facts_module._positions_from_each_header(*_parsed(source)) is None
+    assert collect_facts(source) == _collect_with_positions_from_the_provider(source, monkeypatch)
+
+
+def test_each_header_is_placed_without_the_one_pass_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_one_pass(*args: object) -> None:
+        raise AssertionError("the one-pass count was used")
+
+    monkeypatch.setattr(facts_module, "_positions_from_one_pass", no_one_pass)
+    for text in TRICKY_HEADERS:
+        collect_facts(_source(text))
+    for source in _bench_sources():
+        collect_facts(source)
+
+
+def _parsed(source: SourceFile) -> Tuple[cst.Module, List[cst.FunctionDef], str]:
+    module = cst.parse_module(source.text)
+    collector = facts_module._Collector(source)
+    collector.block(module.body)
+    return module, collector.function_nodes, source.text
 
 
 def test_positions_match_on_the_benchmark_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
