@@ -213,7 +213,8 @@ async def exercise(ingress: str) -> list[str]:
         checked.append("idempotency-key: second call replays the first (one email sent)")
 
         carol = UserIngressClient(http, "carol@example.com")
-        invocation = await carol.send().write(UserProfile(email="carol@example.com", name="C"))
+        sent = await carol.send().write(UserProfile(email="carol@example.com", name="C"))
+        invocation = sent.invocation_id
         assert invocation.startswith("inv_"), invocation
         await poll("User(carol).read", carol.read, lambda v: v is not None)
         checked.append(f"ingress send -> invocation id {invocation[:12]}...")
@@ -227,7 +228,7 @@ async def exercise(ingress: str) -> list[str]:
         flow = SignupFlowIngressClient(http, "flow-dave")
         dave = SignupRequest(email="dave@example.com", name="Dave")
         submitted = await flow.submit(dave)
-        assert submitted.startswith("inv_"), submitted
+        assert submitted.invocation_id.startswith("inv_") and submitted.accepted, submitted
         await poll("SignupFlow.stage", flow.stage, lambda s: s == "waiting")
         try:
             await flow.output()
