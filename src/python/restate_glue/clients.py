@@ -256,7 +256,7 @@ class _IngressClient(_IngressCalls):
     _handlers: ClassVar[Mapping[str, tuple[str, HandlerIO[Any, Any]]]] = {}
 
     def _handler_of(self, method: Callable[..., Awaitable[O]]) -> tuple[str, HandlerIO[Any, O]]:
-        name = getattr(method, "__name__", None)
+        name = str(getattr(method, "__name__", ""))
         if getattr(method, "__self__", None) is not self or name not in self._handlers:
             raise TypeError(
                 f"expected a handler method of this {type(self).__name__} (e.g. "

@@ -93,7 +93,9 @@ def test_an_error_is_an_ingress_error_naming_the_request_and_restates_message() 
 
 def test_an_error_without_json_keeps_a_short_text_body_or_the_reason() -> None:
     with pytest.raises(IngressError) as text:
-        run_with(httpx.Response(502, text="upstream down"), lambda http: cancel_invocation(http, "i"))
+        run_with(
+            httpx.Response(502, text="upstream down"), lambda http: cancel_invocation(http, "i")
+        )
     assert text.value.message == "upstream down"
     with pytest.raises(IngressError) as empty:
         run_with(httpx.Response(404), lambda http: cancel_invocation(http, "inv_1"))
