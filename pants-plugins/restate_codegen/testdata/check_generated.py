@@ -56,6 +56,15 @@ async def wrong(http: httpx.AsyncClient, ctx: object) -> None:
     await UserIngressClient(http, "k").write(profile, headers=1)  # E: arg-type
     await manager.lookup(["a"], idempotency_key=3)  # E: arg-type
     UserClient.from_context(ctx, "k")  # E: arg-type
+    user = UserIngressClient(http, "k")
+    sent = await user.send().read()
+    stored: int = await sent.attach()  # E: assignment
+    submitted = await flow.submit(SignupRequest(email="a", name="b"))
+    accepted: str = submitted.accepted  # E: assignment
+    by_id: int = await user.invocation_handle(user.read, "inv_1").attach()  # E: assignment
+    by_key = user.idempotent_invocation_handle(user.read, "k1")
+    read: str = await by_key.output()  # E: assignment
+    user.invocation_handle(user.read, 1)  # E: arg-type
 """
 
 
