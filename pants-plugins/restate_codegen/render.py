@@ -469,9 +469,12 @@ class _ComponentView:
         }
 
     @property
-    def handler_table(self) -> List[str]:
+    def handler_table(self) -> List[Union[str, Call]]:
         """The ingress client's `_handlers` items: method name -> (Restate name, HandlerIO)."""
-        return [f"{py_str(h.method)}: ({py_str(h.name)}, {h.io.variable})" for h in self.handlers]
+        return [
+            Call(f"{py_str(h.method)}: (", (py_str(h.name), h.io.variable), ")")
+            for h in self.handlers
+        ]
 
     @property
     def client_doc(self) -> str:
