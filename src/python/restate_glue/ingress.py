@@ -90,11 +90,6 @@ def _error_message(response: httpx.Response) -> str:
         return text if text and len(text) <= 500 else response.reason_phrase
 
 
-def invocation_id(body: bytes) -> str:
-    """The invocation id in the ingress' answer to a `/send`."""
-    return send_answer(body)[0]
-
-
 def send_answer(body: bytes) -> tuple[str, bool]:
     """The invocation id in the ingress' answer to a `/send`, and whether Restate accepted it
     now (`"status": "Accepted"`) rather than earlier (`"PreviouslyAccepted"`: the same
