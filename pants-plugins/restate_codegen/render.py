@@ -65,6 +65,11 @@ _CLIENT_ATTRIBUTES = frozenset(
         "_http",
         "_path",
         "_delay",
+        "_admin",
+        "_handlers",
+        "_handler_of",
+        "invocation_handle",
+        "idempotent_invocation_handle",
     }
 )
 _WORKFLOW_INGRESS_METHODS = frozenset({"submit", "attach", "output"})
@@ -464,6 +469,14 @@ class _ComponentView:
         }
 
     @property
+    def handler_table(self) -> List[Union[str, Call]]:
+        """The ingress client's `_handlers` items: method name -> (Restate name, HandlerIO)."""
+        return [
+            Call(f"{py_str(h.method)}: (", (py_str(h.name), h.io.variable), ")")
+            for h in self.handlers
+        ]
+
+    @property
     def client_doc(self) -> str:
         return join_docs(
             f"Calls the {self.name} {self.kind_word} from inside a Restate handler, durably.",
@@ -583,6 +596,7 @@ _CLIENT_IMPORTS = (
     _Import("restate", None, "restate"),
     _Import("restate_glue", "CallOptions", "CallOptions"),
     _Import("restate_glue", "HandlerIO", "HandlerIO"),
+    _Import("restate_glue", "SendHandle", "SendHandle"),
     _Import("restate_glue", "require_runtime", "require_runtime"),
 )
 _CLIENT_BASES = (

@@ -320,6 +320,34 @@ def test_reserved_method_names_get_an_underscore() -> None:
     assert "inactivity_timeout=timedelta(seconds=1.25)" in adapter
 
 
+def test_ingress_handle_methods_are_reserved_and_the_handler_table_names_restate() -> None:
+    text = (
+        "from restate import Context\n"
+        "async def invocation_handle(ctx: Context) -> int: ...\n"
+        "async def idempotent_invocation_handle(ctx: Context) -> int: ...\n"
+        "async def add_one(ctx: Context, n: int) -> int: ...\n"
+    )
+    options = ComponentOptions(handlers=(("add_one", HandlerOptions(name="addOne")),))
+    source = SourceFile("src/python/calc.py", "calc", text)
+    component = analyze_component("Calc", [source], options).component
+    assert component is not None
+    _, client = render_component(component, GeneratedModules.for_target("", "calc"))
+    assert "async def invocation_handle_(" in client.content
+    assert "async def idempotent_invocation_handle_(" in client.content
+    # What `invocation_handle(client.method, ...)` looks up: method -> (Restate name, types).
+    assert (
+        "    _handlers = {\n"
+        '        "invocation_handle_": ("invocation_handle", _invocation_handle),\n'
+        '        "idempotent_invocation_handle_": (\n'
+        '            "idempotent_invocation_handle",\n'
+        "            _idempotent_invocation_handle,\n"
+        "        ),\n"
+        '        "add_one": ("addOne", _add_one),\n'
+        "    }\n"
+    ) in client.content
+    assert "-> SendHandle[int]:" in client.content
+
+
 def test_duplicate_component_names_are_an_error() -> None:
     component, modules = sample_components()[0]
     other = GeneratedModules.for_target("elsewhere", "email")

@@ -56,6 +56,15 @@ async def wrong(http: httpx.AsyncClient, ctx: object) -> None:
     await UserIngressClient(http, "k").write(profile, headers=1)  # E: arg-type
     await manager.lookup(["a"], idempotency_key=3)  # E: arg-type
     UserClient.from_context(ctx, "k")  # E: arg-type
+    user = UserIngressClient(http, "k")
+    sent = await user.send().read()
+    stored: int = await sent.attach()  # E: assignment
+    submitted = await flow.submit(SignupRequest(email="a", name="b"))
+    accepted: str = submitted.accepted  # E: assignment
+    by_id: int = await user.invocation_handle(user.read, "inv_1").attach()  # E: assignment
+    by_key = user.idempotent_invocation_handle(user.read, "k1")
+    read: str = await by_key.output()  # E: assignment
+    user.invocation_handle(user.read, 1)  # E: arg-type
 """
 
 
@@ -213,7 +222,8 @@ async def exercise(ingress: str) -> list[str]:
         checked.append("idempotency-key: second call replays the first (one email sent)")
 
         carol = UserIngressClient(http, "carol@example.com")
-        invocation = await carol.send().write(UserProfile(email="carol@example.com", name="C"))
+        sent = await carol.send().write(UserProfile(email="carol@example.com", name="C"))
+        invocation = sent.invocation_id
         assert invocation.startswith("inv_"), invocation
         await poll("User(carol).read", carol.read, lambda v: v is not None)
         checked.append(f"ingress send -> invocation id {invocation[:12]}...")
@@ -227,7 +237,7 @@ async def exercise(ingress: str) -> list[str]:
         flow = SignupFlowIngressClient(http, "flow-dave")
         dave = SignupRequest(email="dave@example.com", name="Dave")
         submitted = await flow.submit(dave)
-        assert submitted.startswith("inv_"), submitted
+        assert submitted.invocation_id.startswith("inv_") and submitted.accepted, submitted
         await poll("SignupFlow.stage", flow.stage, lambda s: s == "waiting")
         try:
             await flow.output()

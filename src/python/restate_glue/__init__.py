@@ -3,6 +3,9 @@
 - `serde`: JSON serdes for any request/response type, and the 400 for invalid requests.
 - `clients`: base classes of the generated typed clients (in-handler calls return the SDK's
   own call futures; ingress calls go over httpx).
+- `ingress`: what callers outside Restate use beside the generated clients: invocation handles
+  (`SendHandle`, `InvocationHandle`, `IdempotentInvocationHandle`: attach, output, cancel),
+  `resolve_awakeable` / `reject_awakeable`, `cancel_invocation`, and `IngressError`.
 - `serve`: the server command behind every generated deployment's `main()`.
 - `testing`: `FakeRestate`, an in-memory stand-in for unit tests of plain handlers.
 
@@ -23,13 +26,25 @@ from restate_glue.clients import (
     ServiceSendClient,
     WorkflowIngressClient,
 )
-from restate_glue.ingress import ingress_request
+from restate_glue.ingress import (
+    IdempotentInvocationHandle,
+    IngressError,
+    InvocationHandle,
+    SendHandle,
+    cancel_invocation,
+    ingress_request,
+    reject_awakeable,
+    resolve_awakeable,
+)
 from restate_glue.serde import JsonSerde, RequestSerde, SerdeError, checked
 from restate_glue.version import RuntimeVersionError, __version__, require_runtime
 
 __all__ = [
     "CallOptions",
     "HandlerIO",
+    "IdempotentInvocationHandle",
+    "IngressError",
+    "InvocationHandle",
     "JsonSerde",
     "KeyedClient",
     "KeyedIngressClient",
@@ -37,6 +52,7 @@ __all__ = [
     "KeyedSendClient",
     "RequestSerde",
     "RuntimeVersionError",
+    "SendHandle",
     "SerdeError",
     "ServiceClient",
     "ServiceIngressClient",
@@ -44,7 +60,10 @@ __all__ = [
     "ServiceSendClient",
     "WorkflowIngressClient",
     "__version__",
+    "cancel_invocation",
     "checked",
     "ingress_request",
+    "reject_awakeable",
     "require_runtime",
+    "resolve_awakeable",
 ]

@@ -2,13 +2,14 @@
 
 In a handler, `XClient.from_context(ctx)` calls durably: each method returns restate-sdk's own
 call future, so `restate.gather`/`restate.select` compose them, and `.send()` sends one-way
-messages. Outside, `XIngressClient(http)` calls through the ingress over an httpx client.
+messages. Outside, `XIngressClient(http)` calls through the ingress over an httpx client; its
+sends return typed handles (`restate_glue.ingress.SendHandle`) to attach to, poll or cancel.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, cast
@@ -18,7 +19,14 @@ import httpx
 import restate
 from restate.serde import BytesSerde
 
-from restate_glue.ingress import delay_params, ingress_request, invocation_id
+from restate_glue.ingress import (
+    IdempotentInvocationHandle,
+    InvocationHandle,
+    SendHandle,
+    delay_params,
+    ingress_request,
+    send_answer,
+)
 from restate_glue.serde import JsonSerde
 
 I = TypeVar("I")  # noqa: E741 - the SDK's own name for a handler's input type
@@ -185,10 +193,17 @@ class KeyedSendClient(_ContextCalls):
 class _IngressCalls:
     component: ClassVar[str]
 
-    def __init__(self, http: httpx.AsyncClient, key: str | None, delay: timedelta | None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        key: str | None,
+        delay: timedelta | None,
+        admin: httpx.AsyncClient | None,
+    ) -> None:
         self._http = http
         self._key = key
         self._delay = delay
+        self._admin = admin
         self._path = f"/{self.component}" + ("" if key is None else "/" + quote(key, safe=""))
 
     async def _call(
@@ -205,36 +220,89 @@ class _IngressCalls:
         return io.response_serde.decode(response)
 
     async def _send(
-        self, handler: str, io: HandlerIO[I, O], req: I | None, options: CallOptions
-    ) -> str:
+        self,
+        handler: str,
+        io: HandlerIO[I, O],
+        req: I | None,
+        options: CallOptions,
+        delay: timedelta | None = None,
+    ) -> SendHandle[O]:
+        path = f"{self._path}/{handler}/send"
         response = await ingress_request(
             self._http,
             "POST",
-            f"{self._path}/{handler}/send",
+            path,
             _ingress_body(io, req),
-            params=delay_params(self._delay),
+            params=delay_params(self._delay if delay is None else delay),
             idempotency_key=options.get("idempotency_key"),
             headers=options.get("headers"),
         )
-        return invocation_id(response)
+        invocation, accepted = send_answer(response)
+        return SendHandle(
+            self._http,
+            invocation,
+            io.response_serde_of(self.component, handler),
+            accepted=accepted,
+            admin=self._admin,
+        )
 
 
 def _ingress_body(io: HandlerIO[I, O], req: I | None) -> bytes:
     return b"" if io.request_serde is None else io.request_serde.serialize(req)
 
 
-class ServiceIngressClient(_IngressCalls):
-    """Calls a service through Restate's ingress, over an httpx client at the ingress URL."""
+class _IngressClient(_IngressCalls):
+    # Per client method: the Restate handler it calls and its types (generated).
+    _handlers: ClassVar[Mapping[str, tuple[str, HandlerIO[Any, Any]]]] = {}
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        super().__init__(http, None, None)
+    def _handler_of(self, method: Callable[..., Awaitable[O]]) -> tuple[str, HandlerIO[Any, O]]:
+        name = str(getattr(method, "__name__", ""))
+        if getattr(method, "__self__", None) is not self or name not in self._handlers:
+            raise TypeError(
+                f"expected a handler method of this {type(self).__name__} (e.g. "
+                f"client.{next(iter(self._handlers), 'handler')}), got {method!r}"
+            )
+        return self._handlers[name]
+
+    def invocation_handle(
+        self, method: Callable[..., Awaitable[O]], invocation_id: str
+    ) -> InvocationHandle[O]:
+        """A handle on the invocation `invocation_id` of `method`'s handler, e.g.
+        `client.invocation_handle(client.add, "inv_...")`: attach to it, poll its output or
+        cancel it, its result typed as `method`'s."""
+        handler, io = self._handler_of(method)
+        serde = io.response_serde_of(self.component, handler)
+        return InvocationHandle(self._http, invocation_id, serde, admin=self._admin)
+
+    def idempotent_invocation_handle(
+        self, method: Callable[..., Awaitable[O]], idempotency_key: str
+    ) -> IdempotentInvocationHandle[O]:
+        """A handle on the call of `method`'s handler made with `idempotency_key` (on this
+        client's key, for objects and workflows), e.g.
+        `await client.idempotent_invocation_handle(client.add, "pay-1").attach()`."""
+        handler, io = self._handler_of(method)
+        serde = io.response_serde_of(self.component, handler)
+        return IdempotentInvocationHandle(
+            self._http, self.component, self._key, handler, idempotency_key, serde
+        )
 
 
-class KeyedIngressClient(_IngressCalls):
-    """Calls one virtual object or workflow (by key) through Restate's ingress."""
+class ServiceIngressClient(_IngressClient):
+    """Calls a service through Restate's ingress, over an httpx client at the ingress URL;
+    `admin` (an httpx client at the admin URL) lets its handles cancel invocations."""
 
-    def __init__(self, http: httpx.AsyncClient, key: str) -> None:
-        super().__init__(http, key, None)
+    def __init__(self, http: httpx.AsyncClient, *, admin: httpx.AsyncClient | None = None) -> None:
+        super().__init__(http, None, None, admin)
+
+
+class KeyedIngressClient(_IngressClient):
+    """Calls one virtual object or workflow (by key) through Restate's ingress; `admin` (an
+    httpx client at the admin URL) lets its handles cancel invocations."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, key: str, *, admin: httpx.AsyncClient | None = None
+    ) -> None:
+        super().__init__(http, key, None, admin)
 
     @property
     def key(self) -> str:
@@ -253,17 +321,8 @@ class WorkflowIngressClient(KeyedIngressClient):
         req: I | None,
         delay: timedelta | None,
         options: CallOptions,
-    ) -> str:
-        response = await ingress_request(
-            self._http,
-            "POST",
-            f"{self._path}/{handler}/send",
-            _ingress_body(io, req),
-            params=delay_params(delay),
-            idempotency_key=options.get("idempotency_key"),
-            headers=options.get("headers"),
-        )
-        return invocation_id(response)
+    ) -> SendHandle[O]:
+        return await self._send(handler, io, req, options, delay)
 
     async def _attach(self, io: HandlerIO[I, O]) -> O:
         response = await ingress_request(self._http, "GET", f"/restate/workflow{self._path}/attach")
@@ -275,14 +334,27 @@ class WorkflowIngressClient(KeyedIngressClient):
 
 
 class ServiceIngressSendClient(_IngressCalls):
-    """Ingress calls to a service that do not wait; each returns the invocation id."""
+    """Ingress calls to a service that do not wait; each returns a `SendHandle`."""
 
-    def __init__(self, http: httpx.AsyncClient, delay: timedelta | None = None) -> None:
-        super().__init__(http, None, delay)
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        delay: timedelta | None = None,
+        *,
+        admin: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(http, None, delay, admin)
 
 
 class KeyedIngressSendClient(_IngressCalls):
-    """Ingress calls to one object or workflow that do not wait; each returns the invocation id."""
+    """Ingress calls to one object or workflow that do not wait; each returns a `SendHandle`."""
 
-    def __init__(self, http: httpx.AsyncClient, key: str, delay: timedelta | None = None) -> None:
-        super().__init__(http, key, delay)
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        key: str,
+        delay: timedelta | None = None,
+        *,
+        admin: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(http, key, delay, admin)

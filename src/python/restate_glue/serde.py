@@ -62,6 +62,15 @@ class JsonSerde(Serde[T], Generic[T]):
         self.imports = dict(imports or {})
         self.handler = handler
 
+    @classmethod
+    def for_type(cls, tp: Any, *, handler: str | None = None) -> JsonSerde[T]:
+        """The serde of a type object at hand (`int`, `list[Point]`, a model class) rather
+        than of an annotation to evaluate later."""
+        serde = cls(getattr(tp, "__qualname__", repr(tp)), getattr(tp, "__module__", __name__))
+        serde.handler = handler
+        serde.__dict__["_type"] = tp  # what `_type` would evaluate the annotation to
+        return serde
+
     def _error(self, doing: str, error: Exception, hint: str) -> SerdeError:
         where = f" for the handler {self.handler}" if self.handler else ""
         return SerdeError(
@@ -85,12 +94,16 @@ class JsonSerde(Serde[T], Generic[T]):
         return f"JsonSerde({self.annotation!r}, {self.module!r}{imports})"
 
     @functools.cached_property
-    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    def _type(self) -> Any:
         # The annotation as the module spells it; `typing` is there for the generated
         # `typing.Any` of an unannotated request or response, unless the module binds it itself.
         namespace = {"typing": typing, **vars(importlib.import_module(self.module))}
         namespace.update((local, _imported(local, spec)) for local, spec in self.imports.items())
-        tp = eval(self.annotation, namespace)
+        return eval(self.annotation, namespace)
+
+    @functools.cached_property
+    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+        tp = self._type
         if tp is bytes:  # the raw body, not a JSON string
             return bytes, bytes
         msgspec = sys.modules.get("msgspec")

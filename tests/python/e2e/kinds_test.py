@@ -188,12 +188,12 @@ def test_ingress_send_without_and_with_delay(
 ) -> None:
     async def body(http: httpx.AsyncClient) -> None:
         counter = CounterIngressClient(http, unique_key)
-        sent = await counter.send().add(Deposit(amount=1))
+        sent = (await counter.send().add(Deposit(amount=1))).invocation_id
         assert sent.startswith("inv_")
         await eventually(counter.get, lambda n: n == 1, what="1 after the send")
 
         started = time.monotonic()
-        delayed = await counter.send(delay=DELAY).add(Deposit(amount=10))
+        delayed = (await counter.send(delay=DELAY).add(Deposit(amount=10))).invocation_id
         assert delayed.startswith("inv_") and delayed != sent
         assert await counter.get() == 1  # not yet delivered
         await eventually(counter.get, lambda n: n == 11, what="11 after the delayed send")
@@ -235,10 +235,11 @@ def test_workflow_submit_attach_output_and_shared_handlers(
 
     async def body(http: httpx.AsyncClient) -> None:
         flow = ApprovalIngressClient(http, unique_key)
-        invocation = await flow.submit(ApprovalRequest(requester="Bo"))
-        assert invocation.startswith("inv_")
+        submitted = await flow.submit(ApprovalRequest(requester="Bo"))
+        assert submitted.invocation_id.startswith("inv_") and submitted.accepted
         # A workflow runs once per key: submitting again is the same invocation.
-        assert await flow.submit(ApprovalRequest(requester="Bo")) == invocation
+        again = await flow.submit(ApprovalRequest(requester="Bo"))
+        assert (again.invocation_id, again.accepted) == (submitted.invocation_id, False)
         await eventually(flow.stage, lambda s: s == "awaiting-decision", what="waiting")
         assert await flow.pending_decision() is None
         with pytest.raises(restate.HttpError) as not_done:
@@ -294,7 +295,8 @@ def test_idempotency_key_deduplicates_sends(
         counter = CounterIngressClient(http, unique_key)
         first = await counter.send().add(Deposit(amount=2), idempotency_key=unique_key)
         second = await counter.send().add(Deposit(amount=2), idempotency_key=unique_key)
-        assert first == second
+        assert first.invocation_id == second.invocation_id
+        assert (first.accepted, second.accepted) == (True, False)
         await eventually(counter.get, lambda n: n == 2, what="2 after the send")
         # One invocation: a marker call queued behind it sees the single deposit.
         assert await counter.add(Deposit(amount=100)) == 102

@@ -27,6 +27,7 @@ from e2e.names.faults import Order
 from e2e.names.ping import Rally
 from e2e.names.shapes import Color, Size
 from e2e.support import eventually, with_ingress
+from restate_glue import SendHandle
 from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
 from restate_local.serving import AsgiApp
@@ -88,7 +89,7 @@ def test_unannotated_handlers_take_and_return_any_json(names_env: RestateTestEnv
 def test_workflow_main_handler_named_pay(names_env: RestateTestEnvironment) -> None:
     async def body(http: httpx.AsyncClient) -> tuple[str, str, str, str, list[str]]:
         order = OrderWorkflowIngressClient(http, "carol")
-        invocation = await order.submit(42)
+        invocation = (await order.submit(42)).invocation_id
         result = await order.attach()
         output = await order.output()
         status = await order.status()
@@ -170,8 +171,8 @@ def test_serde_failures_are_terminal_and_say_what_to_do(
 
     async def body(http: httpx.AsyncClient) -> str:
         send = FaultsIngressClient(http).send()
-        invocation: str = await getattr(send, handler)()
-        return invocation
+        sent: SendHandle[Any] = await getattr(send, handler)()
+        return sent.invocation_id
 
     invocation = with_ingress(names_env, body)
     query = (

@@ -204,7 +204,7 @@ def test_workflow_submitted_directly_fails_terminally_for_another_address(
 
     async def body(http: httpx.AsyncClient) -> tuple[str, restate.HttpError, restate.HttpError]:
         workflow = UserWorkflowIngressClient(http, email)
-        invocation = await workflow.submit(SignupRequest(email=f"other-{email}"))
+        invocation = (await workflow.submit(SignupRequest(email=f"other-{email}"))).invocation_id
         with pytest.raises(restate.HttpError) as attached:
             await workflow.attach()
         with pytest.raises(restate.HttpError) as output:

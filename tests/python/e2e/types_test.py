@@ -249,7 +249,7 @@ def test_ingress_send_of_a_dataclass(zoo_env: RestateTestEnvironment, unique_key
     async def body(http: httpx.AsyncClient) -> tuple[str, Point | None, Point | None]:
         shelf = ZooShelfIngressClient(http, unique_key)
         before = await shelf.get()
-        invocation = await shelf.send().put(point)
+        invocation = (await shelf.send().put(point)).invocation_id
         after = await eventually(shelf.get, lambda p: p is not None, what="put by the send")
         return invocation, before, after
 

@@ -5,7 +5,8 @@
 
 - `EmailClient.from_context(ctx)`: calls from inside a Restate handler.
 - `EmailIngressClient(http)`: calls through Restate's ingress, over an
-  `httpx.AsyncClient` whose `base_url` is the ingress URL.
+  `httpx.AsyncClient` whose `base_url` is the ingress URL. Sends return a `SendHandle` to
+  attach to, poll or cancel (cancelling takes `admin=`, an `httpx.AsyncClient` on the admin URL).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import restate
 from restate_glue import (
     CallOptions,
     HandlerIO,
+    SendHandle,
     ServiceClient,
     ServiceIngressClient,
     ServiceIngressSendClient,
@@ -104,10 +106,15 @@ class EmailIngressClient(ServiceIngressClient):
     """
 
     component = "Email"
+    _handlers = {
+        "send_email": ("send_email", _send_email),
+        "sent_count": ("sent_count", _sent_count),
+        "last_to": ("last_to", _last_to),
+    }
 
     def send(self, delay: timedelta | None = None) -> EmailIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
-        return EmailIngressSendClient(self._http, delay)
+        return EmailIngressSendClient(self._http, delay, admin=self._admin)
 
     async def send_email(
         self,
@@ -127,7 +134,7 @@ class EmailIngressClient(ServiceIngressClient):
 
 
 class EmailIngressSendClient(ServiceIngressSendClient):
-    """Calls through Restate's ingress that do not wait; each returns the invocation id."""
+    """Calls through Restate's ingress that do not wait; each returns a handle on the invocation."""
 
     component = "Email"
 
@@ -135,14 +142,14 @@ class EmailIngressSendClient(ServiceIngressSendClient):
         self,
         req: EmailMessage,
         **options: Unpack[CallOptions],
-    ) -> str:
+    ) -> SendHandle[bool]:
         """Send one message; True once it is queued."""
         return await self._send("send_email", _send_email, req, options)
 
-    async def sent_count(self, **options: Unpack[CallOptions]) -> str:
+    async def sent_count(self, **options: Unpack[CallOptions]) -> SendHandle[int]:
         """How many messages this process has sent."""
         return await self._send("sent_count", _sent_count, None, options)
 
-    async def last_to(self, **options: Unpack[CallOptions]) -> str:
+    async def last_to(self, **options: Unpack[CallOptions]) -> SendHandle[str | None]:
         """Calls the `last_to` handler."""
         return await self._send("last_to", _last_to, None, options)

@@ -5,7 +5,8 @@
 
 - `TicketOfficeClient.from_context(ctx)`: calls from inside a Restate handler.
 - `TicketOfficeIngressClient(http)`: calls through Restate's ingress, over an
-  `httpx.AsyncClient` whose `base_url` is the ingress URL.
+  `httpx.AsyncClient` whose `base_url` is the ingress URL. Sends return a `SendHandle` to
+  attach to, poll or cancel (cancelling takes `admin=`, an `httpx.AsyncClient` on the admin URL).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import restate
 from restate_glue import (
     CallOptions,
     HandlerIO,
+    SendHandle,
     ServiceClient,
     ServiceIngressClient,
     ServiceIngressSendClient,
@@ -104,10 +106,15 @@ class TicketOfficeIngressClient(ServiceIngressClient):
     """
 
     component = "ticket-office"
+    _handlers = {
+        "add_ticket": ("addTicket", _add_ticket),
+        "markAsSold": ("markAsSold", _markAsSold),
+        "echo": ("echo", _echo),
+    }
 
     def send(self, delay: timedelta | None = None) -> TicketOfficeIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
-        return TicketOfficeIngressSendClient(self._http, delay)
+        return TicketOfficeIngressSendClient(self._http, delay, admin=self._admin)
 
     async def add_ticket(self, req: str, **options: Unpack[CallOptions]) -> bool:
         """Registered as `addTicket` by the target's `handlers` field."""
@@ -123,18 +130,26 @@ class TicketOfficeIngressClient(ServiceIngressClient):
 
 
 class TicketOfficeIngressSendClient(ServiceIngressSendClient):
-    """Calls through Restate's ingress that do not wait; each returns the invocation id."""
+    """Calls through Restate's ingress that do not wait; each returns a handle on the invocation."""
 
     component = "ticket-office"
 
-    async def add_ticket(self, req: str, **options: Unpack[CallOptions]) -> str:
+    async def add_ticket(
+        self,
+        req: str,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[bool]:
         """Registered as `addTicket` by the target's `handlers` field."""
         return await self._send("addTicket", _add_ticket, req, options)
 
-    async def markAsSold(self, req: str, **options: Unpack[CallOptions]) -> str:
+    async def markAsSold(
+        self,
+        req: str,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[None]:
         """A camelCase function: its own name is the handler name."""
         return await self._send("markAsSold", _markAsSold, req, options)
 
-    async def echo(self, req: Any, **options: Unpack[CallOptions]) -> str:
+    async def echo(self, req: Any, **options: Unpack[CallOptions]) -> SendHandle[Any]:
         """No annotations: any JSON value in, the same out."""
         return await self._send("echo", _echo, req, options)

@@ -5,7 +5,8 @@
 
 - `SignupFlowClient.from_context(ctx, key)`: calls from inside a Restate handler.
 - `SignupFlowIngressClient(http, key)`: calls through Restate's ingress, over an
-  `httpx.AsyncClient` whose `base_url` is the ingress URL.
+  `httpx.AsyncClient` whose `base_url` is the ingress URL. Sends return a `SendHandle` to
+  attach to, poll or cancel (cancelling takes `admin=`, an `httpx.AsyncClient` on the admin URL).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from restate_glue import (
     KeyedClient,
     KeyedIngressSendClient,
     KeyedSendClient,
+    SendHandle,
     WorkflowIngressClient,
     require_runtime,
 )
@@ -105,10 +107,20 @@ class SignupFlowIngressClient(WorkflowIngressClient):
     """
 
     component = "SignupFlow"
+    _handlers = {
+        "run": ("run", _run),
+        "approve": ("approve", _approve),
+        "stage": ("stage", _stage),
+    }
 
     def send(self, delay: timedelta | None = None) -> SignupFlowIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
-        return SignupFlowIngressSendClient(self._http, self.key, delay)
+        return SignupFlowIngressSendClient(
+            self._http,
+            self.key,
+            delay,
+            admin=self._admin,
+        )
 
     async def run(
         self,
@@ -132,8 +144,11 @@ class SignupFlowIngressClient(WorkflowIngressClient):
         *,
         delay: timedelta | None = None,
         **options: Unpack[CallOptions],
-    ) -> str:
-        """Starts the workflow (its `run` handler) without waiting; returns the invocation id."""
+    ) -> SendHandle[SignupResult]:
+        """Starts the workflow (its `run` handler) without waiting.
+
+        The handle's `accepted` is False if the workflow had already been submitted for this key.
+        """
         return await self._submit("run", _run, req, delay, options)
 
     async def attach(self) -> SignupResult:
@@ -146,18 +161,26 @@ class SignupFlowIngressClient(WorkflowIngressClient):
 
 
 class SignupFlowIngressSendClient(KeyedIngressSendClient):
-    """Calls through Restate's ingress that do not wait; each returns the invocation id."""
+    """Calls through Restate's ingress that do not wait; each returns a handle on the invocation."""
 
     component = "SignupFlow"
 
-    async def run(self, req: SignupRequest, **options: Unpack[CallOptions]) -> str:
+    async def run(
+        self,
+        req: SignupRequest,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[SignupResult]:
         """Run the signup: store the profile, wait for the code, mark the profile confirmed."""
         return await self._send("run", _run, req, options)
 
-    async def approve(self, req: str, **options: Unpack[CallOptions]) -> str:
+    async def approve(
+        self,
+        req: str,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[None]:
         """Hand in the code from the email."""
         return await self._send("approve", _approve, req, options)
 
-    async def stage(self, **options: Unpack[CallOptions]) -> str:
+    async def stage(self, **options: Unpack[CallOptions]) -> SendHandle[str | None]:
         """Where the signup is: "waiting" or "done"."""
         return await self._send("stage", _stage, None, options)

@@ -5,7 +5,8 @@
 
 - `UserManagerClient.from_context(ctx)`: calls from inside a Restate handler.
 - `UserManagerIngressClient(http)`: calls through Restate's ingress, over an
-  `httpx.AsyncClient` whose `base_url` is the ingress URL.
+  `httpx.AsyncClient` whose `base_url` is the ingress URL. Sends return a `SendHandle` to
+  attach to, poll or cancel (cancelling takes `admin=`, an `httpx.AsyncClient` on the admin URL).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import restate
 from restate_glue import (
     CallOptions,
     HandlerIO,
+    SendHandle,
     ServiceClient,
     ServiceIngressClient,
     ServiceIngressSendClient,
@@ -145,10 +147,16 @@ class UserManagerIngressClient(ServiceIngressClient):
     """
 
     component = "UserManager"
+    _handlers = {
+        "signup": ("signup", _signup),
+        "lookup": ("lookup", _lookup),
+        "stats": ("stats", _stats),
+        "echo_stats": ("echo_stats", _echo_stats),
+    }
 
     def send(self, delay: timedelta | None = None) -> UserManagerIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
-        return UserManagerIngressSendClient(self._http, delay)
+        return UserManagerIngressSendClient(self._http, delay, admin=self._admin)
 
     async def signup(
         self,
@@ -179,25 +187,37 @@ class UserManagerIngressClient(ServiceIngressClient):
 
 
 class UserManagerIngressSendClient(ServiceIngressSendClient):
-    """Calls through Restate's ingress that do not wait; each returns the invocation id."""
+    """Calls through Restate's ingress that do not wait; each returns a handle on the invocation."""
 
     component = "UserManager"
 
-    async def signup(self, req: SignupRequest, **options: Unpack[CallOptions]) -> str:
+    async def signup(
+        self,
+        req: SignupRequest,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[UserProfile]:
         """Create the user's profile and send a welcome email.
 
         Calls the User object and messages the Email service through their generated clients.
         """
         return await self._send("signup", _signup, req, options)
 
-    async def lookup(self, req: list[str], **options: Unpack[CallOptions]) -> str:
+    async def lookup(
+        self,
+        req: list[str],
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[dict[str, Optional[UserProfile]]]:
         """Profiles by email address (None where there is none)."""
         return await self._send("lookup", _lookup, req, options)
 
-    async def stats(self, **options: Unpack[CallOptions]) -> str:
+    async def stats(self, **options: Unpack[CallOptions]) -> SendHandle[Stats]:
         """Counters, as a dataclass defined in this module."""
         return await self._send("stats", _stats, None, options)
 
-    async def echo_stats(self, req: Stats, **options: Unpack[CallOptions]) -> str:
+    async def echo_stats(
+        self,
+        req: Stats,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[Stats]:
         """Calls the `echo_stats` handler."""
         return await self._send("echo_stats", _echo_stats, req, options)

@@ -5,7 +5,8 @@
 
 - `UserClient.from_context(ctx, key)`: calls from inside a Restate handler.
 - `UserIngressClient(http, key)`: calls through Restate's ingress, over an
-  `httpx.AsyncClient` whose `base_url` is the ingress URL.
+  `httpx.AsyncClient` whose `base_url` is the ingress URL. Sends return a `SendHandle` to
+  attach to, poll or cancel (cancelling takes `admin=`, an `httpx.AsyncClient` on the admin URL).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from restate_glue import (
     KeyedIngressClient,
     KeyedIngressSendClient,
     KeyedSendClient,
+    SendHandle,
     require_runtime,
 )
 
@@ -110,10 +112,15 @@ class UserIngressClient(KeyedIngressClient):
     """
 
     component = "User"
+    _handlers = {
+        "write": ("write", _write),
+        "read": ("read", _read),
+        "add_tag": ("add_tag", _add_tag),
+    }
 
     def send(self, delay: timedelta | None = None) -> UserIngressSendClient:
         """The same calls without waiting for the result, delivered after `delay` if given."""
-        return UserIngressSendClient(self._http, self.key, delay)
+        return UserIngressSendClient(self._http, self.key, delay, admin=self._admin)
 
     async def write(self, req: UserProfile, **options: Unpack[CallOptions]) -> None:
         """Replace the stored profile."""
@@ -129,18 +136,29 @@ class UserIngressClient(KeyedIngressClient):
 
 
 class UserIngressSendClient(KeyedIngressSendClient):
-    """Calls through Restate's ingress that do not wait; each returns the invocation id."""
+    """Calls through Restate's ingress that do not wait; each returns a handle on the invocation."""
 
     component = "User"
 
-    async def write(self, req: UserProfile, **options: Unpack[CallOptions]) -> str:
+    async def write(
+        self,
+        req: UserProfile,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[None]:
         """Replace the stored profile."""
         return await self._send("write", _write, req, options)
 
-    async def read(self, **options: Unpack[CallOptions]) -> str:
+    async def read(
+        self,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[Optional[UserProfile]]:
         """The stored profile, if any."""
         return await self._send("read", _read, None, options)
 
-    async def add_tag(self, req: str, **options: Unpack[CallOptions]) -> str:
+    async def add_tag(
+        self,
+        req: str,
+        **options: Unpack[CallOptions],
+    ) -> SendHandle[list[str]]:
         """Add a tag to the profile and return all tags."""
         return await self._send("add_tag", _add_tag, req, options)
