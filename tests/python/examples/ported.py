@@ -5,6 +5,7 @@ deployment can be compared with the run through the hand-written oracle, step by
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -18,6 +19,20 @@ WAIT_TIMEOUT = 20.0
 
 Step = tuple[str, Any]
 
+# Random UUIDs (`ctx.uuid()`, `uuid.uuid4()`) differ from run to run: steps record a placeholder.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def normalized(value: Any) -> Any:
+    """`value` with every UUID in its strings replaced by `<uuid>`."""
+    if isinstance(value, str):
+        return _UUID.sub("<uuid>", value)
+    if isinstance(value, dict):
+        return {normalized(k): normalized(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(normalized(v) for v in value)
+    return value
+
 
 class Script:
     """What a scripted run sees: every call's status and decoded body, state reads and
@@ -29,7 +44,8 @@ class Script:
         self.steps: list[Step] = []
 
     def record(self, label: str, value: Any) -> Any:
-        self.steps.append((label, value))
+        """Records `value` (UUIDs normalized) under `label`; returns `value` as it was."""
+        self.steps.append((label, normalized(value)))
         return value
 
     async def post(
@@ -75,32 +91,23 @@ class Script:
         accept: Callable[[Any], bool],
         *,
         timeout: float = WAIT_TIMEOUT,
+        shown: Callable[[Any], Any] = lambda value: value,
     ) -> Any:
-        """Polls `probe()` until `accept(value)`; records and returns that value."""
+        """Polls `probe()` until `accept(value)`; records `shown(value)` and returns the
+        value."""
         deadline = time.monotonic() + timeout
         while True:
             value = await probe()
             if accept(value):
-                return self.record(label, value)
+                self.record(label, shown(value))
+                return value
             if time.monotonic() > deadline:
                 raise AssertionError(f"{label}: after {timeout:g}s still {value!r}")
             await asyncio.sleep(0.05)
 
-    async def invocation_status(self, invocation_id: str) -> str:
-        rows = self.env.admin.query(
-            f"SELECT status FROM sys_invocation WHERE id = '{invocation_id}'"
-        )
-        return str(rows[0]["status"]) if rows else "unknown"
-
-    async def until_completed(self, label: str, invocation_id: str) -> str:
-        """Waits for a sent invocation to complete; records its outcome (attach)."""
-        await self.poll(
-            f"{label} (status)",
-            lambda: self.invocation_status(invocation_id),
-            lambda status: status == "completed",
-        )
-        status, answer = await self.get(label, f"/restate/invocation/{invocation_id}/attach")
-        return str((status, answer))
+    async def attach(self, label: str, invocation_id: str) -> tuple[int, Any]:
+        """Waits for a sent invocation's result (`GET /restate/invocation/<id>/attach`)."""
+        return await self.get(label, f"/restate/invocation/{invocation_id}/attach")
 
 
 def _decode(response: httpx.Response) -> Any:
