@@ -63,14 +63,14 @@ class Script:
             response = await self.http.post(path, headers=headers)
         else:
             response = await self.http.post(path, json=body, headers=headers)
-        observed = (response.status_code, _decode(response))
+        observed = (response.status_code, decode(response))
         if record:
             self.record(label, observed)
         return observed
 
     async def get(self, label: str, path: str) -> tuple[int, Any]:
         response = await self.http.get(path)
-        return self.record(label, (response.status_code, _decode(response)))
+        return self.record(label, (response.status_code, decode(response)))
 
     async def send(self, label: str, path: str, body: Any = None, *, delay: str = "") -> str:
         """`POST {path}/send[?delay=...]`; records the status only (invocation ids differ
@@ -110,7 +110,8 @@ class Script:
         return await self.get(label, f"/restate/invocation/{invocation_id}/attach")
 
 
-def _decode(response: httpx.Response) -> Any:
+def decode(response: httpx.Response) -> Any:
+    """The JSON body, or the text if it is not JSON, or None if empty."""
     if not response.content:
         return None
     try:
