@@ -70,7 +70,9 @@ class Script:
 
     async def get(self, label: str, path: str) -> tuple[int, Any]:
         response = await self.http.get(path)
-        return self.record(label, (response.status_code, decode(response)))
+        observed = (response.status_code, decode(response))
+        self.record(label, observed)
+        return observed
 
     async def send(self, label: str, path: str, body: Any = None, *, delay: str = "") -> str:
         """`POST {path}/send[?delay=...]`; records the status only (invocation ids differ
@@ -82,7 +84,9 @@ class Script:
 
     def state(self, label: str, service: str, key: str) -> dict[str, Any]:
         """A virtual object's or workflow's state, through the admin API."""
-        return self.record(label, self.env.object_state(service, key))
+        state = self.env.object_state(service, key)
+        self.record(label, state)
+        return state
 
     async def poll(
         self,

@@ -35,7 +35,9 @@ async def status_of(run: Script, order_id: str) -> Any:
 
 
 async def until_status(run: Script, order_id: str, wanted: str) -> None:
-    await run.poll(f"{order_id} is {wanted}", lambda: status_of(run, order_id), lambda s: s == wanted)
+    await run.poll(
+        f"{order_id} is {wanted}", lambda: status_of(run, order_id), lambda s: s == wanted
+    )
 
 
 async def matcher_state(run: Script) -> dict[str, Any]:
@@ -144,8 +146,10 @@ EXPECTED: list[Step] = [
     ("o1 is DELIVERED", "DELIVERED"),
     ("o1 result", (200, None)),
     ("d1 state", {"driver-status": "IDLE"}),
-    ("d1 picked up twice", (500, {"code": 500, "message": DRIVER_STATE_ERROR,
-                                  "source": "invocation"})),
+    (
+        "d1 picked up twice",
+        (500, {"code": 500, "message": DRIVER_STATE_ERROR, "source": "invocation"}),
+    ),
     ("o2 submitted", (202, ["invocationId", "status"])),
     ("o2 is IN_PREPARATION", "IN_PREPARATION"),
     ("o2 prepared", (200, None)),

@@ -149,8 +149,9 @@ async def scheduling_tasks(run: Script) -> None:
     await run.post("inv1 failure", "/PaymentTracker/inv1/onPaymentFailure", stripe_event("inv1"))
     run.record("inv1 state", run.env.object_state("PaymentTracker", "inv1"))
     await run.post("inv1 success", "/PaymentTracker/inv1/onPaymentSuccess", stripe_event("inv1"))
-    await run.post("inv1 failure after paid", "/PaymentTracker/inv1/onPaymentFailure",
-                   stripe_event("inv1"))
+    await run.post(
+        "inv1 failure after paid", "/PaymentTracker/inv1/onPaymentFailure", stripe_event("inv1")
+    )
     run.record("inv1 state after paid", run.env.object_state("PaymentTracker", "inv1"))
     for attempt in range(4):
         await run.post(

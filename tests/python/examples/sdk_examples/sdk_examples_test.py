@@ -4,6 +4,7 @@ through the generated deployment and through the hand-written oracle, on real re
 
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 import pytest
@@ -38,15 +39,20 @@ async def script(run: Script) -> None:
         "concurrent greet",
         (status, 1 <= len(messages) <= 2 and set(messages) <= {"Bonjour Ada!", "Hello Ada!"}),
     )
-    await run.post("concurrent greet: one branch", "/concurrent_greeter/open_ai", {
-        "role": "user", "content": "please greet Bob",
-    })
+    await run.post(
+        "concurrent greet: one branch",
+        "/concurrent_greeter/open_ai",
+        {
+            "role": "user",
+            "content": "please greet Bob",
+        },
+    )
 
     for key, verdict in (("p1", "approved"), ("p2", "declined")):
         await run.send(f"submit {key}", f"/payment/{key}/pay", 100)
         await run.poll(
             f"{key} waits for approval",
-            lambda key=key: _status(run, key),
+            functools.partial(_status, run, key),
             lambda status: status == WAITING,
         )
         await run.post(f"{key} {verdict}", f"/payment/{key}/payment_verified", verdict)
