@@ -147,3 +147,15 @@ def diff_steps(generated: list[Step], oracle: list[Step]) -> list[str]:
         if left != right:
             lines.append(f"step {index}: generated {left!r} != oracle {right!r}")
     return lines
+
+
+def with_ingress(
+    env: RestateTestEnvironment, body: Callable[[httpx.AsyncClient], Awaitable[Any]]
+) -> Any:
+    """Runs `body(http)` on a fresh event loop, `http` being an httpx client on the ingress."""
+
+    async def main() -> Any:
+        async with env.async_client() as http:
+            return await body(http)
+
+    return asyncio.run(main())

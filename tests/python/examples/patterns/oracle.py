@@ -8,6 +8,7 @@ from __future__ import annotations
 import restate
 
 from examples.patterns.durablerpc import app as durablerpc
+from examples.patterns.queueing import app as queueing
 from examples.patterns.schedulingtasks import app as schedulingtasks
 from examples.patterns.statemachinepayments import accounts, payment_processor
 
@@ -27,4 +28,9 @@ payment_tracker = restate.VirtualObject("PaymentTracker")  # one instance per in
 payment_tracker.handler("onPaymentSuccess")(schedulingtasks.on_payment_success)
 payment_tracker.handler("onPaymentFailure")(schedulingtasks.on_payment_failure)
 
-app = restate.app([payment_processor_object, account, product_service, payment_tracker])
+async_task_worker = restate.Service("AsyncTaskWorker")
+async_task_worker.handler()(queueing.run)
+
+app = restate.app(
+    [payment_processor_object, account, product_service, payment_tracker, async_task_worker]
+)
