@@ -1,6 +1,7 @@
 """Four of restatedev/examples' patterns-use-cases (statemachinepayments, durablerpc,
-schedulingtasks, queueing), ported to plain handler modules: the same scripted ingress calls through the
-generated deployment and through the hand-written oracle, each on a real restate-server."""
+schedulingtasks, queueing), ported to plain handler modules: the same scripted ingress calls
+through the generated deployment and through the hand-written oracle, each on a real
+restate-server."""
 
 from __future__ import annotations
 
