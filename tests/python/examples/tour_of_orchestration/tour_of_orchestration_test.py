@@ -5,11 +5,12 @@ deployment and through the hand-written oracle, each on a real restate-server.""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import cast
+import importlib
+from typing import Any, cast
 
 import pytest
 
-from examples.ported import Script, Step, diff_steps, run_script
+from examples.ported import Script, Step, diff_steps, run_script, with_ingress
 from examples.tour_of_orchestration import deployment, oracle
 from examples.tour_of_orchestration.utils import CONFIRMATION_IDS
 from restate_local.harness import RestateTestEnvironment
@@ -144,3 +145,30 @@ def test_tour_of_orchestration_matches_the_oracle(
     from_generated = run_script(generated_env, script)
     assert from_oracle == EXPECTED
     assert not diff_steps(from_generated, from_oracle)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "issue 10 item 10 (ingress client completeness): restate_glue has no way to resolve an "
+        "awakeable from outside Restate, so the payment provider's webhook cannot complete "
+        "Payments/process without going through the Payments/confirm handler"
+    ),
+)
+def test_payment_confirmed_from_outside_through_the_runtime(
+    generated_env: RestateTestEnvironment,
+) -> None:
+    async def body(http: Any) -> Any:
+        CONFIRMATION_IDS.clear()
+        payment = {"amount": 7, "currency": "EUR", "customerId": "c9", "orderId": "o9"}
+        sent = await http.post("/Payments/process/send", json=payment)
+        invocation = sent.json()["invocationId"]
+        run = Script(generated_env, http)
+        cid = await confirmation_id(run, "o9")
+        # What the provider's webhook would do, through the runtime's ingress API.
+        resolve_awakeable = getattr(importlib.import_module("restate_glue"), "resolve_awakeable")
+        await resolve_awakeable(http, cid, {"success": True, "transactionId": "txn-o9"})
+        return (await http.get(f"/restate/invocation/{invocation}/attach")).json()
+
+    result = with_ingress(generated_env, body)
+    assert result == {"success": True, "transaction_id": "txn-o9", "error_message": None}
