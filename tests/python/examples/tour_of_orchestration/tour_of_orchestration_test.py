@@ -4,8 +4,8 @@ deployment and through the hand-written oracle, each on a real restate-server.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 import importlib
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import pytest
@@ -166,8 +166,8 @@ def test_payment_confirmed_from_outside_through_the_runtime(
         run = Script(generated_env, http)
         cid = await confirmation_id(run, "o9")
         # What the provider's webhook would do, through the runtime's ingress API.
-        resolve_awakeable = getattr(importlib.import_module("restate_glue"), "resolve_awakeable")
-        await resolve_awakeable(http, cid, {"success": True, "transactionId": "txn-o9"})
+        runtime: Any = importlib.import_module("restate_glue")
+        await runtime.resolve_awakeable(http, cid, {"success": True, "transactionId": "txn-o9"})
         return (await http.get(f"/restate/invocation/{invocation}/attach")).json()
 
     result = with_ingress(generated_env, body)
