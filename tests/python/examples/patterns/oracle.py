@@ -8,8 +8,10 @@ from __future__ import annotations
 import restate
 
 from examples.patterns.durablerpc import app as durablerpc
+from examples.patterns.parallelizework import app as parallelizework
 from examples.patterns.queueing import app as queueing
 from examples.patterns.schedulingtasks import app as schedulingtasks
+from examples.patterns.statefulactors import app as statefulactors
 from examples.patterns.statemachinepayments import accounts, payment_processor
 
 account = restate.VirtualObject("account")
@@ -31,6 +33,21 @@ payment_tracker.handler("onPaymentFailure")(schedulingtasks.on_payment_failure)
 async_task_worker = restate.Service("AsyncTaskWorker")
 async_task_worker.handler()(queueing.run)
 
+machine_operator = restate.VirtualObject("machine-operator")
+machine_operator.handler("setUp")(statefulactors.set_up)
+machine_operator.handler("tearDown")(statefulactors.tear_down)
+
+fan_out_worker = restate.Service("FanOutWorker")
+fan_out_worker.handler()(parallelizework.run)
+
 app = restate.app(
-    [payment_processor_object, account, product_service, payment_tracker, async_task_worker]
+    [
+        payment_processor_object,
+        account,
+        product_service,
+        payment_tracker,
+        async_task_worker,
+        machine_operator,
+        fan_out_worker,
+    ]
 )

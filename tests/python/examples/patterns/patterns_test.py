@@ -1,5 +1,5 @@
-"""Four of restatedev/examples' patterns-use-cases (statemachinepayments, durablerpc,
-schedulingtasks, queueing), ported to plain handler modules: the same scripted ingress calls
+"""Six of restatedev/examples' patterns-use-cases (statemachinepayments, durablerpc,
+schedulingtasks, queueing, statefulactors, parallelizework), ported to plain handler modules: the same scripted ingress calls
 through the generated deployment and through the hand-written oracle, each on a real
 restate-server."""
 
@@ -208,9 +208,47 @@ QUEUEING: list[Step] = [
 ]
 
 
+async def stateful_actors(run: Script) -> None:
+    """A machine's state machine: each transition takes 5 s and crashes 40% of the time
+    (retried); duplicate and out-of-order transitions are answered from the state."""
+    await run.post("setUp", "/machine-operator/m1/setUp")
+    await run.post("setUp again", "/machine-operator/m1/setUp")
+    await run.post("tearDown", "/machine-operator/m1/tearDown")
+    await run.post("tearDown again", "/machine-operator/m1/tearDown")
+    run.record("state", run.env.object_state("machine-operator", "m1"))
+
+
+STATEFUL_ACTORS: list[Step] = [
+    ("setUp", (200, "m1 is now up")),
+    ("setUp again", (200, "m1 is already up, so nothing to do")),
+    ("tearDown", (200, "m1 is now down")),
+    ("tearDown again", (200, "m1 is not up, cannot tear down")),
+    ("state", {"status": "DOWN"}),
+]
+
+
+async def parallelize_work(run: Script) -> None:
+    """Fan out a task's subtasks as parallel `ctx.run` steps (each sleeps 0-10 s), fan in."""
+    await run.post("fan out, fan in", "/FanOutWorker/run", {"description": "a,b"})
+
+
+PARALLELIZE_WORK: list[Step] = [
+    (
+        "fan out, fan in",
+        (200, {"description": "description='a': DONE,description='b': DONE"}),
+    ),
+]
+
+
 def test_components_are_served_under_their_upstream_names() -> None:
-    assert set(deployment.objects) == {"account", "PaymentProcessor", "product", "PaymentTracker"}
-    assert set(deployment.services) == {"AsyncTaskWorker"}
+    assert set(deployment.objects) == {
+        "account",
+        "PaymentProcessor",
+        "product",
+        "PaymentTracker",
+        "machine-operator",
+    }
+    assert set(deployment.services) == {"AsyncTaskWorker", "FanOutWorker"}
 
 
 def test_state_machine_payments_match_the_oracle(
@@ -254,3 +292,15 @@ def test_queueing_client_through_the_typed_ingress_client(
         return await handle.attach()
 
     assert with_ingress(generated_env, body) == "Finished work on task: task-2"
+
+
+def test_stateful_actors_match_the_oracle(
+    generated_env: RestateTestEnvironment, oracle_env: RestateTestEnvironment
+) -> None:
+    compare(generated_env, oracle_env, stateful_actors, STATEFUL_ACTORS)
+
+
+def test_parallelize_work_matches_the_oracle(
+    generated_env: RestateTestEnvironment, oracle_env: RestateTestEnvironment
+) -> None:
+    compare(generated_env, oracle_env, parallelize_work, PARALLELIZE_WORK)
