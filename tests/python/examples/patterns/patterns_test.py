@@ -1,7 +1,7 @@
 """Six of restatedev/examples' patterns-use-cases (statemachinepayments, durablerpc,
-schedulingtasks, queueing, statefulactors, parallelizework), ported to plain handler modules: the same scripted ingress calls
-through the generated deployment and through the hand-written oracle, each on a real
-restate-server."""
+schedulingtasks, queueing, statefulactors, parallelizework), ported to plain handler modules:
+the same scripted ingress calls through the generated deployment and through the hand-written
+oracle, each on a real restate-server."""
 
 from __future__ import annotations
 
