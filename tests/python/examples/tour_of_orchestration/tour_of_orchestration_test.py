@@ -4,7 +4,6 @@ deployment and through the hand-written oracle, each on a real restate-server.""
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -15,6 +14,7 @@ from examples.tour_of_orchestration import deployment, oracle
 from examples.tour_of_orchestration.utils import CONFIRMATION_IDS
 from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
+from restate_glue import resolve_awakeable
 from restate_local.serving import AsgiApp
 
 # Three days ahead: the reminder email is scheduled for the day before, about two days out.
@@ -147,14 +147,6 @@ def test_tour_of_orchestration_matches_the_oracle(
     assert not diff_steps(from_generated, from_oracle)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "issue 10 item 10 (ingress client completeness): restate_glue has no way to resolve an "
-        "awakeable from outside Restate, so the payment provider's webhook cannot complete "
-        "Payments/process without going through the Payments/confirm handler"
-    ),
-)
 def test_payment_confirmed_from_outside_through_the_runtime(
     generated_env: RestateTestEnvironment,
 ) -> None:
@@ -166,8 +158,7 @@ def test_payment_confirmed_from_outside_through_the_runtime(
         run = Script(generated_env, http)
         cid = await confirmation_id(run, "o9")
         # What the provider's webhook would do, through the runtime's ingress API.
-        runtime: Any = importlib.import_module("restate_glue")
-        await runtime.resolve_awakeable(http, cid, {"success": True, "transactionId": "txn-o9"})
+        await resolve_awakeable(http, cid, {"success": True, "transactionId": "txn-o9"})
         return (await http.get(f"/restate/invocation/{invocation}/attach")).json()
 
     result = with_ingress(generated_env, body)
