@@ -13,11 +13,15 @@ repo's pantsd; the persistent caches (~/.cache/pants) are the user's, as in real
 
 Each edit is checked: the exported client must have the new handler. With `--targets`, one more
 edit runs with debug logging to count how many targets' analysis re-ran (it should be one).
+`--json PATH` appends the run's figures, under `--label`, to a JSON record there (for
+tests/python/perf_plots: run it once on a base checkout and once on the work tree).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import statistics
 import sys
@@ -132,7 +136,16 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=5, help="edit-then-export rounds")
     parser.add_argument("--targets", type=int, default=0, help="a generated repo of N targets")
     parser.add_argument("--keep", action="store_true", help="keep the temp project")
+    parser.add_argument(
+        "--runtime-dir",
+        type=Path,
+        help="where the runtime packages are (default: the repo's src/python; an old checkout "
+        "may predate them)",
+    )
+    parser.add_argument("--json", type=Path, help="add this run's figures to a JSON record")
+    parser.add_argument("--label", default="work tree", help="this run's name in that record")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     plugin_dir = (args.repo / "pants-plugins").resolve()
     thirdparty_dir = (args.repo / "3rdparty/python").resolve()
     if args.targets:
@@ -149,7 +162,7 @@ def main() -> int:
             tmp / "project",
             plugin_dir=plugin_dir,
             thirdparty_dir=thirdparty_dir,
-            runtime_dir=(args.repo / "src/python").resolve(),
+            runtime_dir=(args.runtime_dir or args.repo / "src/python").resolve(),
             files=files,
         )
         try:
@@ -199,7 +212,31 @@ def main() -> int:
     if reran is not None:
         print(f"  targets re-analysed after one edit: {reran}")
     print(f"  --no-pantsd (for reference):      {no_pantsd:6.2f}s")
+    if args.json:
+        run = {
+            "label": args.label,
+            "what": what,
+            "cold_s": cold,
+            "no_change_s": no_change,
+            "after_edit_s": edits,
+            "reanalysed_after_edit": reran,
+            "no_pantsd_s": no_pantsd,
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        }
+        record_run(args.json, run)
+        print(f"added {args.label!r} to {args.json}")
     return 0
+
+
+def record_run(path: Path, run: dict[str, object]) -> None:
+    """Adds `run` to the record at `path`, replacing an earlier run with the same label."""
+    record = json.loads(path.read_text()) if path.exists() else {}
+    record.setdefault("benchmark", "export-codegen")
+    record["command"] = "build-support/bench-export-codegen.sh"
+    runs = [r for r in record.get("runs", []) if r.get("label") != run["label"]]
+    record["runs"] = [*runs, run]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

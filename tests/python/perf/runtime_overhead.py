@@ -13,16 +13,21 @@
    - in a handler: `relay_typed` (the typed ctx client) against `relay_generic`
      (`ctx.generic_call` with hand-made JSON), both called through the ingress.
 
-The machine is noisy: compare within a round, never a lone absolute figure.
+The machine is noisy: compare within a round, never a lone absolute figure. `--json PATH` also
+writes every round's figures there, for `tests/python/perf_plots` (docs/perf/).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import platform
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,10 +84,10 @@ def post(http: httpx.AsyncClient, path: str) -> Call:
 
 async def side_by_side(
     label: str, sides: dict[str, Call], rounds: int, calls: int, concurrency: int
-) -> None:
+) -> dict[str, Any]:
     """Alternating rounds of the two sides. With one call in flight the figure is latency (median
     ms per round, ratio first/second: lower is better); otherwise throughput (calls/s, ratio
-    first/second: higher is better)."""
+    first/second: higher is better). Returns what it printed, as plain data."""
     names = list(sides)
     latency = concurrency == 1
     unit = "ms" if latency else "/s"
@@ -109,9 +114,26 @@ async def side_by_side(
             f"  {name}: p50 {percentile(lat, 0.5):.2f} ms, p99 {percentile(lat, 0.99):.2f} ms"
             + ("" if latency else f", median {statistics.median(figures[name]):.1f} calls/s")
         )
+    return {
+        "label": label,
+        "measure": what,
+        "unit": "ms" if latency else "calls/s",
+        "sides": names,
+        "calls": calls,
+        "concurrency": concurrency,
+        "rounds": [
+            {"figures": {name: figures[name][i] for name in names}, "ratio": ratios[i]}
+            for i in range(rounds)
+        ],
+        "median_ratio": statistics.median(ratios),
+        "latency_ms": {
+            name: {"p50": percentile(lat, 0.5), "p99": percentile(lat, 0.99)}
+            for name, lat in latencies.items()
+        },
+    }
 
 
-async def measure(ingress: str, rounds: int, calls: int, concurrency: int) -> None:
+async def measure(ingress: str, rounds: int, calls: int, concurrency: int) -> list[dict[str, Any]]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
         base_url=ingress, http2=True, http1=False, limits=limits, timeout=60
@@ -120,7 +142,7 @@ async def measure(ingress: str, rounds: int, calls: int, concurrency: int) -> No
         # Warm both paths (first calls resolve serdes and open connections).
         for call in (post(http, "/Orders/place"), post(http, "/HandOrders/place")):
             await load(call, 20, 4)
-        await side_by_side(
+        throughput = await side_by_side(
             "1. throughput, generated glue vs hand-written restate-sdk glue",
             {
                 "generated": post(http, "/Orders/place"),
@@ -135,14 +157,14 @@ async def measure(ingress: str, rounds: int, calls: int, concurrency: int) -> No
             return await typed.place(ORDER)
 
         sequential = max(50, calls // 4)
-        await side_by_side(
+        ingress_latency = await side_by_side(
             "2a. ingress latency, typed client vs raw httpx POST (sequential)",
             {"typed": typed_place, "raw httpx": post(http, "/Orders/place")},
             rounds,
             sequential,
             1,
         )
-        await side_by_side(
+        ctx_latency = await side_by_side(
             "2b. in-handler call latency, typed ctx client vs ctx.generic_call (sequential)",
             {
                 "typed": post(http, "/Orders/relay_typed"),
@@ -152,6 +174,7 @@ async def measure(ingress: str, rounds: int, calls: int, concurrency: int) -> No
             sequential,
             1,
         )
+    return [throughput, ingress_latency, ctx_latency]
 
 
 def main() -> None:
@@ -159,7 +182,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--calls", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--json", type=Path, help="also write every round's figures here")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     generated_app: Any = deployment.make_app()
     with (
         RestateServer(ServerOptions(num_partitions=4)) as server,
@@ -169,7 +194,24 @@ def main() -> None:
     ):
         for served in (generated, hand):
             admin.register_deployment(served.url)
-        asyncio.run(measure(server.ingress_url, args.rounds, args.calls, args.concurrency))
+        sections = asyncio.run(
+            measure(server.ingress_url, args.rounds, args.calls, args.concurrency)
+        )
+    if args.json:
+        record = {
+            "benchmark": "runtime-overhead",
+            "command": "./pants run tests/python/perf:runtime-overhead",
+            "taken": time.strftime("%Y-%m-%d", time.gmtime()),
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+            },
+            "sections": sections,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        print(f"wrote {args.json}")
 
 
 if __name__ == "__main__":
