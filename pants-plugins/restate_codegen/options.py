@@ -31,6 +31,8 @@ class OptionError(ValueError):
 TIMEOUTS = ("inactivity_timeout", "abort_timeout")
 RETENTIONS = ("journal_retention", "idempotency_retention", "workflow_retention")
 DURATIONS = TIMEOUTS + RETENTIONS
+# restate-sdk drops a zero retry interval silently (Restate then uses its default).
+_NONZERO = TIMEOUTS + ("initial_interval", "max_interval")
 RETRY_POLICY_SETTINGS = (
     "initial_interval",
     "exponentiation_factor",
@@ -71,7 +73,7 @@ def parse_duration(value: Any, setting: str) -> float:
             raise OptionError(f"`{setting}` is {value!r}, which is not a duration: {DURATION_HELP}")
     if seconds < 0:
         raise OptionError(f"`{setting}` is {value!r}, a negative duration: {DURATION_HELP}")
-    if seconds == 0 and setting in TIMEOUTS + ("initial_interval", "max_interval"):
+    if seconds == 0 and setting.rsplit(".", 1)[-1] in _NONZERO:
         raise OptionError(f"`{setting}` is {value!r}: it must be longer than zero")
     if 0 < seconds < 0.001:
         raise OptionError(
