@@ -60,6 +60,7 @@ from restate_codegen.model import (
     Diagnostic,
     Handler,
     HandlerKind,
+    HandlerOptions,
     ImportedName,
     SourceFile,
     SourceLocation,
@@ -225,24 +226,30 @@ def option_problems(
         handler_options = by_function.get(candidate.function)
         if handler_options is None:
             continue
-        handler_label = _HANDLER_LABELS[candidate.kind]
+        problems.extend(_handler_option_problems(candidate, handler_options))
+    return problems
 
-        def wrong(setting: str, applies_to: str) -> Diagnostic:
-            return diag.handler_option_not_for_kind(
-                candidate.location, candidate.function, setting, handler_label, applies_to
-            )
 
-        is_main = candidate.kind is HandlerKind.WORKFLOW_MAIN
-        if handler_options.workflow_retention is not None and not is_main:
-            problems.append(wrong("workflow_retention", _WORKFLOW_MAIN))
-        if handler_options.idempotency_retention is not None and is_main:
-            problems.append(
-                wrong("idempotency_retention", "handlers other than a workflow's main handler")
-            )
-        if candidate.kind is HandlerKind.SERVICE:
-            for setting in _STATE_SETTINGS:
-                if getattr(handler_options, setting) is not None:
-                    problems.append(wrong(setting, f"handlers of {_STATEFUL}"))
+def _handler_option_problems(candidate: _Candidate, options: HandlerOptions) -> List[Diagnostic]:
+    label = _HANDLER_LABELS[candidate.kind]
+
+    def wrong(setting: str, applies_to: str) -> Diagnostic:
+        return diag.handler_option_not_for_kind(
+            candidate.location, candidate.function, setting, label, applies_to
+        )
+
+    problems = []
+    is_main = candidate.kind is HandlerKind.WORKFLOW_MAIN
+    if options.workflow_retention is not None and not is_main:
+        problems.append(wrong("workflow_retention", _WORKFLOW_MAIN))
+    if options.idempotency_retention is not None and is_main:
+        problems.append(
+            wrong("idempotency_retention", "handlers other than a workflow's main handler")
+        )
+    if candidate.kind is HandlerKind.SERVICE:
+        for setting in _STATE_SETTINGS:
+            if getattr(options, setting) is not None:
+                problems.append(wrong(setting, f"handlers of {_STATEFUL}"))
     return problems
 
 

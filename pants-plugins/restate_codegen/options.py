@@ -254,7 +254,9 @@ def _handler_options(function: str, settings: Mapping[Any, Any]) -> HandlerOptio
     return HandlerOptions(**values)
 
 
-def _check_known(settings: Mapping[Any, Any], known: Tuple[str, ...], within: Optional[str]) -> None:
+def _check_known(
+    settings: Mapping[Any, Any], known: Tuple[str, ...], within: Optional[str]
+) -> None:
     unknown = sorted(repr(k) for k in settings if k not in known)
     if unknown:
         where = f" in `{within}`" if within else ""

@@ -557,7 +557,9 @@ def _metadata_arg(metadata: Metadata) -> Call:
     return Call("metadata={", tuple(f"{py_str(k)}: {py_str(v)}" for k, v in metadata), "}")
 
 
-def _state_args(state_preload: Optional[StatePreload], enable_lazy_state: Optional[bool]) -> List[Union[str, Call]]:
+def _state_args(
+    state_preload: Optional[StatePreload], enable_lazy_state: Optional[bool]
+) -> List[Union[str, Call]]:
     out: List[Union[str, Call]] = []
     if enable_lazy_state is not None:
         out.append(f"enable_lazy_state={enable_lazy_state}")

@@ -105,7 +105,6 @@ class DurationField(ScalarField[float]):
             raise _invalid(cls.alias, address, error) from None
 
 
-
 class RestateInactivityTimeoutField(DurationField):
     alias = "inactivity_timeout"
     help = (

@@ -50,7 +50,7 @@ class TicketOfficeClient(ServiceClient):
         req: str,
         **options: Unpack[CallOptions],
     ) -> restate.RestateDurableCallFuture[bool]:
-        """Registered as `addTicket` by the target's `handlers` field."""
+        """Adds a ticket (target description)."""
         return self._call("addTicket", _add_ticket, req, options)
 
     def markAsSold(
@@ -80,7 +80,7 @@ class TicketOfficeSendClient(ServiceSendClient):
         req: str,
         **options: Unpack[CallOptions],
     ) -> restate.SendHandle:
-        """Registered as `addTicket` by the target's `handlers` field."""
+        """Adds a ticket (target description)."""
         return self._send("addTicket", _add_ticket, req, options)
 
     def markAsSold(
@@ -110,7 +110,7 @@ class TicketOfficeIngressClient(ServiceIngressClient):
         return TicketOfficeIngressSendClient(self._http, delay)
 
     async def add_ticket(self, req: str, **options: Unpack[CallOptions]) -> bool:
-        """Registered as `addTicket` by the target's `handlers` field."""
+        """Adds a ticket (target description)."""
         return await self._call("addTicket", _add_ticket, req, options)
 
     async def markAsSold(self, req: str, **options: Unpack[CallOptions]) -> None:
@@ -128,7 +128,7 @@ class TicketOfficeIngressSendClient(ServiceIngressSendClient):
     component = "ticket-office"
 
     async def add_ticket(self, req: str, **options: Unpack[CallOptions]) -> str:
-        """Registered as `addTicket` by the target's `handlers` field."""
+        """Adds a ticket (target description)."""
         return await self._send("addTicket", _add_ticket, req, options)
 
     async def markAsSold(self, req: str, **options: Unpack[CallOptions]) -> str:
