@@ -238,7 +238,7 @@ def _handler_options(function: str, settings: Mapping[Any, Any]) -> HandlerOptio
             raise OptionError(f"`name` {name!r}, which is not a string")
         problem = handler_name_problem(name)
         if problem is not None:
-            raise OptionError(f"a `name` Restate rejects: {problem}")
+            raise OptionError(f"a name Restate rejects: {problem}")
     values: Dict[str, Any] = {"name": name}
     for setting in DURATIONS:
         values[setting] = _optional(settings, setting, parse_duration, None)

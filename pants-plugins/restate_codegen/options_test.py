@@ -171,7 +171,7 @@ def test_handler_options_sorted_by_function() -> None:
         ({"greet": {"timeout": 3}}, "sets, for `greet`, unknown setting 'timeout'; known settings"),
         ({"greet": {"inactivity_timeout": -3}}, "sets, for `greet`, `inactivity_timeout` is -3"),
         ({"greet": {"abort_timeout": "later"}}, "`abort_timeout` is 'later', which is not a"),
-        ({"greet": {"name": "add-ticket"}}, "a `name` Restate rejects"),
+        ({"greet": {"name": "add-ticket"}}, "a name Restate rejects"),
         ({"greet": {"name": 3}}, "which is not a string"),
         ({"greet": {"ingress_private": "yes"}}, "`ingress_private` is 'yes'; write True or"),
         ({"greet": {"description": 3}}, "`description` is 3"),
