@@ -179,7 +179,7 @@ def _parse_attempts(value: Any, setting: str) -> int:
             f"`{setting}` is {value!r}: the first call counts as an attempt, so it must be at "
             "least 1 (Restate would silently use 1)"
         )
-    return value
+    return int(value)
 
 
 def _parse_on_max_attempts(value: Any, setting: str) -> str:
