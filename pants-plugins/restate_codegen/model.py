@@ -155,6 +155,10 @@ class HandlerOptions:
     invocation_retry_policy: Optional[RetryPolicy] = None
     state_preload: Optional[StatePreload] = None  # objects and workflows only
     enable_lazy_state: Optional[bool] = None  # deprecated by restate-sdk for `state_preload`
+    # Content types: what the handler accepts (wildcards allowed) and answers with. Default:
+    # JSON, or any type / octet-stream for a `bytes` request / response.
+    accept: Optional[str] = None
+    content_type: Optional[str] = None
 
 
 @dataclass(frozen=True)

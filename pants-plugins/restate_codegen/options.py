@@ -50,6 +50,8 @@ HANDLER_SETTINGS = (
     "invocation_retry_policy",
     "state_preload",
     "enable_lazy_state",
+    "accept",
+    "content_type",
 )
 
 DURATION_HELP = (
@@ -191,6 +193,26 @@ def _parse_on_max_attempts(value: Any, setting: str) -> str:
     return str(value)
 
 
+_TOKEN = r"[A-Za-z0-9!#$&^_.+-]+"
+_MEDIA_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=\S+)*$")
+_MEDIA_RANGE = re.compile(rf"^(\*/\*|{_TOKEN}/\*|{_TOKEN}/{_TOKEN})(\s*;\s*{_TOKEN}=\S+)*$")
+
+
+def parse_content_type(value: Any, setting: str) -> str:
+    """`content_type`: one media type ("text/plain"); `accept`: may use wildcards ("text/*")."""
+    pattern = _MEDIA_RANGE if setting.endswith("accept") else _MEDIA_TYPE
+    if not isinstance(value, str) or not pattern.match(value.strip()):
+        example = (
+            '"application/json", "text/*" or "*/*"'
+            if pattern is _MEDIA_RANGE
+            else ('"application/json" or "text/plain"')
+        )
+        raise OptionError(
+            f"`{setting}` is {value!r}, which is not a content type such as {example}"
+        )
+    return value.strip()
+
+
 def parse_state_preload(value: Any, setting: str = "state_preload") -> StatePreload:
     """True (load all state up front), False (lazy) or a list of the keys to load up front."""
     if isinstance(value, bool):
@@ -250,6 +272,8 @@ def _handler_options(function: str, settings: Mapping[Any, Any]) -> HandlerOptio
     )
     values["state_preload"] = _optional(settings, "state_preload", parse_state_preload, None)
     values["enable_lazy_state"] = _optional(settings, "enable_lazy_state", parse_bool, None)
+    values["accept"] = _optional(settings, "accept", parse_content_type, None)
+    values["content_type"] = _optional(settings, "content_type", parse_content_type, None)
     check_state_options(values["state_preload"], values["enable_lazy_state"], f"`{function}`")
     return HandlerOptions(**values)
 

@@ -141,6 +141,8 @@ def test_handler_options_every_setting() -> None:
         "ingress_private": True,
         "invocation_retry_policy": {"max_attempts": 3},
         "state_preload": ["cart"],
+        "accept": "text/*",
+        "content_type": "text/plain; charset=utf-8",
     }
     assert set(raw) | {"enable_lazy_state"} == set(HANDLER_SETTINGS)
     ((function, options),) = parse_handler_options({"add_ticket": raw})
@@ -157,6 +159,8 @@ def test_handler_options_every_setting() -> None:
         ingress_private=True,
         invocation_retry_policy=RetryPolicy(max_attempts=3),
         state_preload=("cart",),
+        accept="text/*",
+        content_type="text/plain; charset=utf-8",
     )
 
 
@@ -183,6 +187,9 @@ def test_handler_options_sorted_by_function() -> None:
             {"greet": {"state_preload": False, "enable_lazy_state": True}},
             "both `state_preload` and `enable_lazy_state`",
         ),
+        ({"greet": {"accept": "json"}}, "`accept` is 'json', which is not a content type"),
+        ({"greet": {"content_type": "text/*"}}, "`content_type` is 'text/*', which is not a"),
+        ({"greet": {"content_type": 1}}, "`content_type` is 1"),
         ({"greet": "greetings"}, "maps `greet` to 'greetings', which is not a dict"),
         ({3: {}}, "has the key 3, which is not a function name"),
         (["greet"], "must be a dict"),

@@ -823,10 +823,18 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
                 )
             )
         # `bytes` is the raw body: the SDK announces JSON content types unless told otherwise.
-        if handler.request is not None and handler.request == _RAW_BODY:
-            adapter_args.append('accept="*/*"')
-        if handler.response == _RAW_BODY:
-            adapter_args.append('content_type="application/octet-stream"')
+        # The target's `handlers` field may name other content types.
+        set_here = handler_options.get(handler.function_name, HandlerOptions())
+        accept = set_here.accept
+        if accept is None and handler.request is not None and handler.request == _RAW_BODY:
+            accept = "*/*"
+        if accept is not None:
+            adapter_args.append(f"accept={py_str(accept)}")
+        content_type = set_here.content_type
+        if content_type is None and handler.response == _RAW_BODY:
+            content_type = "application/octet-stream"
+        if content_type is not None:
+            adapter_args.append(f"content_type={py_str(content_type)}")
         adapter_args.append(
             Call(
                 "output_serde=JsonSerde(",
@@ -834,7 +842,7 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
             )
         )
         adapter_args.extend(handler_args[handler.name])
-        described = handler_options.get(handler.function_name, HandlerOptions()).description
+        described = set_here.description
         if described is not None:
             view.handler_descriptions.append((handler.name, described))
         function = f"{aliases[handler.module]}.{handler.function_name}"

@@ -506,3 +506,15 @@ def test_a_handler_workflow_retention_overrides_the_target_one() -> None:
     adapter = render_component(dataclasses.replace(component, options=options), modules)[0]
     assert "workflow_retention=timedelta(seconds=60)," in adapter.content
     assert "604800" not in adapter.content
+
+
+def test_content_types_from_the_target_replace_the_defaults() -> None:
+    text = "from restate import Context\nasync def rev(ctx: Context, data: bytes) -> bytes: ...\n"
+    options = ComponentOptions(
+        handlers=(("rev", HandlerOptions(accept="text/*", content_type="text/plain")),)
+    )
+    result = analyze_component("Raw", [SourceFile("src/python/raw.py", "raw", text)], options)
+    assert result.component is not None
+    adapter, _ = render_component(result.component, GeneratedModules.for_target("", "raw"))
+    assert 'accept="text/*",\n    content_type="text/plain",' in adapter.content
+    assert "*/*" not in adapter.content and "octet-stream" not in adapter.content

@@ -295,6 +295,7 @@ def test_invalid_names_on_the_target_name_the_target(
         ('handlers={"send_email": {"inactivity_timeout": -1}}', "`inactivity_timeout` is -1"),
         ('handlers={"send_email": {"retry": {}}}', "unknown setting 'retry'"),
         ("state_preload='all'", "write True, False or a list of state keys"),
+        ('handlers={"send_email": {"accept": "json"}}', "`accept` is 'json', which is not a"),
     ],
 )
 def test_invalid_options_on_the_target_name_the_target(

@@ -43,6 +43,8 @@ SERVICE_SETTINGS = (
 )
 HANDLER_SETTINGS = (
     "ty",
+    "input_description",
+    "output_description",
     "documentation",
     "metadata",
     "public",
@@ -154,3 +156,18 @@ def test_ingress_private_handler_refuses_ingress_but_serves_components(
     assert (refused.status_code, refused_by_hand.status_code) == (400, 400)
     assert "not public" in refused.json()["message"], refused.text
     assert audited == "v1: 42"
+
+
+@pytest.mark.parametrize("vault", ["Vault", "HandVault"])
+def test_accept_from_the_handlers_field(options_env: RestateTestEnvironment, vault: str) -> None:
+    """`deposit` accepts `application/*`: the admin API does not show it, the ingress does."""
+    for content_type in ("application/json", "application/x-amount"):
+        response = options_env.ingress.post(
+            f"/{vault}/v3/deposit", content=b"5", headers={"content-type": content_type}
+        )
+        assert response.status_code == 200, response.text
+    refused = options_env.ingress.post(
+        f"/{vault}/v3/deposit", content=b"5", headers={"content-type": "text/plain"}
+    )
+    assert refused.status_code == 400
+    assert "does not match 'application/*'" in refused.json()["message"]

@@ -30,6 +30,7 @@ hand_vault = restate.VirtualObject(
 
 
 @hand_vault.handler(
+    accept="application/*",
     metadata={"audit": "yes"},
     inactivity_timeout=timedelta(minutes=1, seconds=30),
     abort_timeout=timedelta(seconds=2),
