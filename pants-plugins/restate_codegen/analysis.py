@@ -227,6 +227,10 @@ def option_problems(
         if handler_options is None:
             continue
         problems.extend(_handler_option_problems(candidate, handler_options))
+        if options.ingress_private and handler_options.ingress_private is False:
+            problems.append(
+                diag.public_handler_of_private_component(candidate.location, candidate.function)
+            )
     return problems
 
 

@@ -1259,3 +1259,13 @@ def test_option_problems_on_renamed_handlers_point_at_the_function() -> None:
     (d,) = with_options(WORKFLOW, handlers=handlers).diagnostics
     assert at(d) == (5, 11)
     assert "for `status`" in d.message
+
+
+def test_a_public_handler_on_a_private_component() -> None:
+    handlers = handler_settings(greet=HandlerOptions(ingress_private=False))
+    (d,) = with_options(SERVICE, ingress_private=True, handlers=handlers).diagnostics
+    assert at(d) == (3, 11)
+    assert "Restate rejects a public handler on a private service" in d.message
+    assert with_options(SERVICE, handlers=handlers).ok
+    private = handler_settings(greet=HandlerOptions(ingress_private=True))
+    assert with_options(SERVICE, ingress_private=True, handlers=private).ok

@@ -209,3 +209,14 @@ def conflicting_state_options(location: SourceLocation) -> Diagnostic:
         "the target sets both `state_preload` and `enable_lazy_state`, which restate-sdk rejects",
         "keep `state_preload` (`enable_lazy_state=True` is `state_preload=False`)",
     )
+
+
+def public_handler_of_private_component(location: SourceLocation, function: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"the target sets `ingress_private=True`, but its `handlers` field sets "
+        f"`ingress_private: False` for `{function}`: Restate rejects a public handler on a "
+        "private service when the deployment is registered",
+        "leave the component public and set `ingress_private: True` on each handler to hide, "
+        f'or drop `ingress_private` from `handlers["{function}"]`',
+    )
