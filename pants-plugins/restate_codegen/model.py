@@ -159,6 +159,10 @@ class HandlerOptions:
     # JSON, or any type / octet-stream for a `bytes` request / response.
     accept: Optional[str] = None
     content_type: Optional[str] = None
+    # restate-sdk's `invocation_context_managers`, as "package.module:attribute" references to
+    # zero-argument callables returning async context managers; run around each invocation,
+    # after the component's.
+    invocation_context_managers: Optional[Tuple[str, ...]] = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,14 @@ class ComponentOptions:
     invocation_retry_policy: Optional[RetryPolicy] = None
     state_preload: Optional[StatePreload] = None  # objects and workflows only
     enable_lazy_state: Optional[bool] = None  # deprecated by restate-sdk for `state_preload`
+    invocation_context_managers: Optional[Tuple[str, ...]] = None  # "package.module:attribute"
+
+    def context_manager_modules(self) -> Tuple[str, ...]:
+        """The modules the generated code imports for `invocation_context_managers`, sorted."""
+        refs = list(self.invocation_context_managers or ())
+        for _, handler in self.handlers:
+            refs.extend(handler.invocation_context_managers or ())
+        return tuple(sorted({ref.split(":", 1)[0] for ref in refs}))
 
 
 @dataclass(frozen=True)

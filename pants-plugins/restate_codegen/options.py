@@ -52,6 +52,7 @@ HANDLER_SETTINGS = (
     "enable_lazy_state",
     "accept",
     "content_type",
+    "invocation_context_managers",
 )
 
 DURATION_HELP = (
@@ -213,6 +214,30 @@ def parse_content_type(value: Any, setting: str) -> str:
     return value.strip()
 
 
+_IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
+_REFERENCE = re.compile(rf"^{_IDENTIFIER}(\.{_IDENTIFIER})*:{_IDENTIFIER}$")
+
+
+def parse_context_managers(
+    value: Any, setting: str = "invocation_context_managers"
+) -> Tuple[str, ...]:
+    """A list of "package.module:attribute" references, in the order given (restate-sdk enters
+    them in that order)."""
+    example = '["app.tracing:invocation_span"]'
+    if not isinstance(value, (list, tuple)):
+        raise OptionError(
+            f'`{setting}` is {value!r}; write a list of "package.module:attribute" '
+            f"references to callables returning async context managers: {example}"
+        )
+    for item in value:
+        if not isinstance(item, str) or not _REFERENCE.match(item):
+            raise OptionError(
+                f'`{setting}` has {item!r}, which is not a "package.module:attribute" '
+                f"reference such as {example[1:-1]}"
+            )
+    return tuple(value)
+
+
 def parse_state_preload(value: Any, setting: str = "state_preload") -> StatePreload:
     """True (load all state up front), False (lazy) or a list of the keys to load up front."""
     if isinstance(value, bool):
@@ -274,6 +299,9 @@ def _handler_options(function: str, settings: Mapping[Any, Any]) -> HandlerOptio
     values["enable_lazy_state"] = _optional(settings, "enable_lazy_state", parse_bool, None)
     values["accept"] = _optional(settings, "accept", parse_content_type, None)
     values["content_type"] = _optional(settings, "content_type", parse_content_type, None)
+    values["invocation_context_managers"] = _optional(
+        settings, "invocation_context_managers", parse_context_managers, None
+    )
     check_state_options(values["state_preload"], values["enable_lazy_state"], f"`{function}`")
     return HandlerOptions(**values)
 

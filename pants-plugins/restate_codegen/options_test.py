@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from restate_codegen.model import HandlerOptions, RetryPolicy
+from restate_codegen.model import ComponentOptions, HandlerOptions, RetryPolicy
 from restate_codegen.options import (
     HANDLER_SETTINGS,
     OptionError,
@@ -143,6 +143,7 @@ def test_handler_options_every_setting() -> None:
         "state_preload": ["cart"],
         "accept": "text/*",
         "content_type": "text/plain; charset=utf-8",
+        "invocation_context_managers": ["app.tracing:span", "app.log:scope"],
     }
     assert set(raw) | {"enable_lazy_state"} == set(HANDLER_SETTINGS)
     ((function, options),) = parse_handler_options({"add_ticket": raw})
@@ -161,6 +162,7 @@ def test_handler_options_every_setting() -> None:
         state_preload=("cart",),
         accept="text/*",
         content_type="text/plain; charset=utf-8",
+        invocation_context_managers=("app.tracing:span", "app.log:scope"),
     )
 
 
@@ -190,6 +192,14 @@ def test_handler_options_sorted_by_function() -> None:
         ({"greet": {"accept": "json"}}, "`accept` is 'json', which is not a content type"),
         ({"greet": {"content_type": "text/*"}}, "`content_type` is 'text/*', which is not a"),
         ({"greet": {"content_type": 1}}, "`content_type` is 1"),
+        (
+            {"greet": {"invocation_context_managers": "app.tracing:span"}},
+            "write a list of",
+        ),
+        (
+            {"greet": {"invocation_context_managers": ["app.tracing.span"]}},
+            "'app.tracing.span', which is not a \"package.module:attribute\" reference",
+        ),
         ({"greet": "greetings"}, "maps `greet` to 'greetings', which is not a dict"),
         ({3: {}}, "has the key 3, which is not a function name"),
         (["greet"], "must be a dict"),
@@ -199,3 +209,14 @@ def test_bad_handler_options(raw: Any, problem: str) -> None:
     with pytest.raises(OptionError) as error:
         parse_handler_options(raw)
     assert problem in str(error.value)
+
+
+def test_context_manager_modules_are_what_the_adapter_imports() -> None:
+    options = ComponentOptions(
+        invocation_context_managers=("app.tracing:span",),
+        handlers=parse_handler_options(
+            {"a": {"invocation_context_managers": ["app.log:scope", "app.tracing:other"]}}
+        ),
+    )
+    assert options.context_manager_modules() == ("app.log", "app.tracing")
+    assert ComponentOptions().context_manager_modules() == ()

@@ -14,7 +14,7 @@ import io
 import pkgutil
 import tokenize
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import jinja2
 
@@ -492,7 +492,7 @@ def _component_description(component: Component) -> str:
     return join_docs(component.options.description or component.docstring)
 
 
-def _options(component: Component) -> List[Union[str, Call]]:
+def _options(component: Component, reference: Callable[[str], str]) -> List[Union[str, Call]]:
     """The SDK definition's keyword arguments, from the docstrings and the target's options, in
     the order of restate-sdk's signatures. (`workflow_retention` goes to the main handler.)"""
     opts = component.options
@@ -511,6 +511,8 @@ def _options(component: Component) -> List[Union[str, Call]]:
         out.append("ingress_private=True")
     if opts.invocation_retry_policy is not None:
         out.append(_retry_policy_arg(opts.invocation_retry_policy))
+    if opts.invocation_context_managers is not None:
+        out.append(_context_managers_arg(opts.invocation_context_managers, reference))
     return out
 
 
@@ -524,7 +526,10 @@ _DURATION_ARGS = (
 
 
 def _handler_options_args(
-    component: Component, handler: Handler, options: Optional[HandlerOptions]
+    component: Component,
+    handler: Handler,
+    options: Optional[HandlerOptions],
+    reference: Callable[[str], str],
 ) -> List[Union[str, Call]]:
     """A handler decorator's option arguments, in the order of restate-sdk's signature."""
     options = options or HandlerOptions()
@@ -546,7 +551,13 @@ def _handler_options_args(
         out.append(f"ingress_private={options.ingress_private}")
     if options.invocation_retry_policy is not None:
         out.append(_retry_policy_arg(options.invocation_retry_policy))
+    if options.invocation_context_managers is not None:
+        out.append(_context_managers_arg(options.invocation_context_managers, reference))
     return out
+
+
+def _context_managers_arg(refs: Sequence[str], reference: Callable[[str], str]) -> Call:
+    return Call("invocation_context_managers=[", tuple(reference(r) for r in refs), "]")
 
 
 def _timedelta(seconds: float) -> str:
@@ -733,21 +744,27 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
 
     # Adapter: the handler modules under short names, the runtime's serdes, `definition`.
     adapter_imports = list(_ADAPTER_IMPORTS)
-    options = _options(component)
+    takes_requests = any(h.request is not None for h in component.handlers)
+    if takes_requests:
+        adapter_imports.extend(_ADAPTER_REQUEST_IMPORTS)
+    # Handler modules and the modules of `invocation_context_managers`, under short names.
+    reserved = [i.local for i in adapter_imports] + ["timedelta", *_ADAPTER_NAMES]
+    context_manager_modules = component.options.context_manager_modules()
+    aliases = _module_aliases([*handler_modules, *context_manager_modules], reserved)
+    adapter_imports_user = [_module_import(m, a) for m, a in aliases.items()]
+
+    def reference(ref: str) -> str:
+        module, attribute = ref.split(":", 1)
+        return f"{aliases[module]}.{attribute}"
+
+    options = _options(component, reference)
     handler_options = dict(component.options.handlers)
     handler_args = {
-        h.name: _handler_options_args(component, h, handler_options.get(h.function_name))
+        h.name: _handler_options_args(component, h, handler_options.get(h.function_name), reference)
         for h in component.handlers
     }
     if _uses_timedelta(options) or any(_uses_timedelta(a) for a in handler_args.values()):
         adapter_imports.append(_Import("datetime", "timedelta", "timedelta"))
-    takes_requests = any(h.request is not None for h in component.handlers)
-    if takes_requests:
-        adapter_imports.extend(_ADAPTER_REQUEST_IMPORTS)
-    aliases = _module_aliases(
-        handler_modules, [i.local for i in adapter_imports] + list(_ADAPTER_NAMES)
-    )
-    adapter_imports_user = [_module_import(m, a) for m, a in aliases.items()]
 
     view = _ComponentView(
         name=component.name,

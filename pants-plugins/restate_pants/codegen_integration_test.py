@@ -296,6 +296,7 @@ def test_invalid_names_on_the_target_name_the_target(
         ('handlers={"send_email": {"retry": {}}}', "unknown setting 'retry'"),
         ("state_preload='all'", "write True, False or a list of state keys"),
         ('handlers={"send_email": {"accept": "json"}}', "`accept` is 'json', which is not a"),
+        ("invocation_context_managers=['app.tracing']", 'not a "package.module:attribute"'),
     ],
 )
 def test_invalid_options_on_the_target_name_the_target(
@@ -502,6 +503,63 @@ def test_service_infers_its_handler_modules_and_runtime_libraries(
         Address("3rdparty", target_name="restate-sdk"),
         Address("3rdparty", target_name="restate-glue"),
     }
+
+
+def test_invocation_context_manager_modules_are_inferred_and_imported(
+    rule_runner: RuleRunner,
+) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/obs/tracing.py": "def span(): ...\ndef audit(): ...\n",
+            "src/python/app/obs/BUILD": "python_sources()",
+            "src/python/app/shop/BUILD": dedent(
+                """\
+                python_sources(name="py")
+                restate_service(
+                    name="shop",
+                    invocation_context_managers=["app.obs.tracing:span"],
+                    handlers={
+                        "send_email": {"invocation_context_managers": ["app.obs.tracing:audit"]},
+                    },
+                )
+                """
+            ),
+        }
+    )
+    target = rule_runner.get_target(Address("src/python/app/shop", target_name="shop"))
+    inferred = rule_runner.request(
+        InferredDependencies,
+        [InferRestateServiceDependencies(RestateServiceInferenceFieldSet.create(target))],
+    )
+    assert Address("src/python/app/obs", relative_file_path="tracing.py") in inferred.include
+    adapter = generate(rule_runner, target.address)["src/python/app/shop/shop_restate.py"]
+    assert "from app.obs import tracing\n" in adapter
+    assert 'restate.Service("Shop", invocation_context_managers=[tracing.span])' in adapter
+    assert "invocation_context_managers=[tracing.audit]," in adapter
+
+
+def test_an_unknown_context_manager_module_names_the_target(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": (
+                "python_sources(name='py')\n"
+                "restate_service(name='shop', invocation_context_managers=['app.nope:span'])"
+            ),
+        }
+    )
+    target = rule_runner.get_target(Address("src/python/app/shop", target_name="shop"))
+    with pytest.raises(ExecutionError) as error:
+        rule_runner.request(
+            InferredDependencies,
+            [InferRestateServiceDependencies(RestateServiceInferenceFieldSet.create(target))],
+        )
+    message = str(error.value)
+    assert "src/python/app/shop:shop: `invocation_context_managers` names the module" in message
+    assert "`app.nope`" in message
 
 
 def test_a_resolve_without_the_runtime_library_gets_one_clear_error(

@@ -36,6 +36,7 @@ from restate_codegen.options import (
     HANDLER_SETTINGS,
     OptionError,
     parse_bool,
+    parse_context_managers,
     parse_duration,
     parse_handler_options,
     parse_metadata,
@@ -211,6 +212,21 @@ class RestateEnableLazyStateField(_ParsedField):
         return parse_bool(raw, cls.alias)
 
 
+class RestateInvocationContextManagersField(_ParsedField):
+    alias = "invocation_context_managers"
+    help = (
+        "Async context managers restate-sdk enters around every invocation of the component "
+        '(tracing, logging context): a list of "package.module:attribute" references to '
+        "zero-argument callables returning an async context manager, e.g. "
+        '`["app.tracing:invocation_span"]`. The modules are inferred as dependencies.'
+    )
+    value: Optional[Tuple[str, ...]]
+
+    @classmethod
+    def parse(cls, raw: Any) -> Tuple[str, ...]:
+        return parse_context_managers(raw, cls.alias)
+
+
 HandlerOptionsByFunction = Tuple[Tuple[str, HandlerOptions], ...]
 
 
@@ -264,6 +280,7 @@ class RestateServiceTarget(Target):
         RestateMetadataField,
         RestateStatePreloadField,
         RestateEnableLazyStateField,
+        RestateInvocationContextManagersField,
         RestateHandlersField,
         PythonResolveField,
     )
@@ -305,6 +322,16 @@ def component_options(target: Target) -> ComponentOptions:
         invocation_retry_policy=target[RestateInvocationRetryPolicyField].value,
         state_preload=target[RestateStatePreloadField].value,
         enable_lazy_state=target[RestateEnableLazyStateField].value,
+        invocation_context_managers=target[RestateInvocationContextManagersField].value,
+    )
+
+
+def component_options_from_fields(
+    context_managers: RestateInvocationContextManagersField, handlers: RestateHandlersField
+) -> ComponentOptions:
+    """The options dependency inference needs (which modules the adapter imports)."""
+    return ComponentOptions(
+        invocation_context_managers=context_managers.value, handlers=handlers.value
     )
 
 

@@ -20,7 +20,7 @@ from e2e.options.deployment import (
     services,
     workflows,
 )
-from e2e.options.handwritten import hand_approval, hand_vault
+from e2e.options.handwritten import hand_approval, hand_teller, hand_vault
 from e2e.support import with_ingress
 from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
@@ -61,7 +61,14 @@ HANDLER_SETTINGS = (
 @pytest.fixture(scope="module")
 def options_env(restate_env_factory: EnvFactory) -> RestateTestEnvironment:
     app = restate.app(
-        [*services.values(), *objects.values(), *workflows.values(), hand_vault, hand_approval]
+        [
+            *services.values(),
+            *objects.values(),
+            *workflows.values(),
+            hand_vault,
+            hand_approval,
+            hand_teller,
+        ]
     )
     return restate_env_factory(cast(AsgiApp, app), label="options")
 
@@ -171,3 +178,13 @@ def test_accept_from_the_handlers_field(options_env: RestateTestEnvironment, vau
     )
     assert refused.status_code == 400
     assert "does not match 'application/*'" in refused.json()["message"]
+
+
+@pytest.mark.parametrize("teller", ["Teller", "HandTeller"])
+def test_invocation_context_managers_wrap_the_handler(
+    options_env: RestateTestEnvironment, teller: str
+) -> None:
+    """The component's context manager, then the handler's, around the invocation."""
+    response = options_env.ingress.post(f"/{teller}/scopes")
+    assert response.status_code == 200, response.text
+    assert response.json() == ["component", "handler"]

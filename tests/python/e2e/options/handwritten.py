@@ -6,9 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import restate
-from restate import ObjectContext, ObjectSharedContext, WorkflowContext, WorkflowSharedContext
+from restate import (
+    Context,
+    ObjectContext,
+    ObjectSharedContext,
+    WorkflowContext,
+    WorkflowSharedContext,
+)
 
-from e2e.options import approval, vault
+from e2e.options import approval, teller, tracing, vault
 
 hand_vault = restate.VirtualObject(
     "HandVault",
@@ -74,3 +80,11 @@ async def decide(ctx: WorkflowContext, subject: str) -> str:
 async def approve(ctx: WorkflowSharedContext, decision: str) -> None:
     """Record the approver's decision."""
     await approval.approve(ctx, decision)
+
+
+hand_teller = restate.Service("HandTeller", invocation_context_managers=[tracing.component_scope])
+
+
+@hand_teller.handler(invocation_context_managers=[tracing.handler_scope])
+async def scopes(ctx: Context) -> list[str]:
+    return await teller.scopes(ctx)
