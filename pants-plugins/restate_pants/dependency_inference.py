@@ -1,7 +1,8 @@
 """What generated code imports, as dependencies of the targets that generate it.
 
 Pants does not read imports of generated files, so the codegen targets carry them: the handler
-modules (their `python_sources` owners), the served services of a deployment, and the runtime
+modules (their `python_sources` owners), the modules of the target's
+`invocation_context_managers`, the served services of a deployment, and the runtime
 libraries the generated code imports: restate-sdk and our own `restate_glue` (first-party source
 in this repo, the `restate-glue` requirement anywhere else), as Pants' protobuf backend infers
 its runtime library.
