@@ -60,6 +60,7 @@ from restate_codegen.model import (
     Diagnostic,
     Handler,
     HandlerKind,
+    HandlerOptions,
     ImportedName,
     SourceFile,
     SourceLocation,
@@ -131,6 +132,7 @@ def analyze_component(
         problems.append(diag.no_handlers(first_file))
     candidates = _renamed(candidates, options, first_file, problems, not module_problems)
     problems.extend(_component_problems(name, candidates))
+    problems.extend(option_problems(candidates, options, first_file))
     handlers = [c.handler for c in candidates if c.handler is not None]
     if problems or not handlers:
         unique = dict.fromkeys(problems)
@@ -178,6 +180,81 @@ def _renamed(
             handler = dataclasses.replace(handler, name=name, function=candidate.function)
         out.append(dataclasses.replace(candidate, name=name, handler=handler))
     return out
+
+
+# Where restate-sdk 1.3.0 takes each kind-dependent option: `Service` has no `state_preload`,
+# only `Workflow.main()` takes `workflow_retention`, and `main()` takes no `idempotency_retention`
+# (a workflow is idempotent by its key; its retention is `workflow_retention`).
+_STATE_SETTINGS = ("state_preload", "enable_lazy_state")
+_STATEFUL = "virtual objects and workflows"
+_WORKFLOW_MAIN = "a workflow's main handler (the one taking a `WorkflowContext`)"
+_HANDLER_LABELS = {
+    HandlerKind.SERVICE: "service handler",
+    HandlerKind.EXCLUSIVE: "virtual object handler",
+    HandlerKind.SHARED: "shared virtual object handler",
+    HandlerKind.WORKFLOW_MAIN: "workflow's main handler",
+    HandlerKind.WORKFLOW_SHARED: "shared workflow handler",
+}
+
+
+def option_problems(
+    candidates: Sequence[_Candidate], options: ComponentOptions, first_file: SourceLocation
+) -> List[Diagnostic]:
+    """The target's options that the component's kind (or a handler's) does not take.
+
+    Component-level mistakes point at the first handler module (the Pants layer names the
+    target); a handler's at the function's `file:line`."""
+    problems: List[Diagnostic] = []
+    if options.state_preload is not None and options.enable_lazy_state is not None:
+        problems.append(diag.conflicting_state_options(first_file))
+    if not candidates:
+        return problems
+    kind = candidates[0].kind.component_kind
+    label = _KIND_LABELS[kind]
+    if options.workflow_retention is not None and kind is not ComponentKind.WORKFLOW:
+        problems.append(
+            diag.component_option_not_for_kind(first_file, "workflow_retention", label, "workflows")
+        )
+    if kind is ComponentKind.SERVICE:
+        for setting in _STATE_SETTINGS:
+            if getattr(options, setting) is not None:
+                problems.append(
+                    diag.component_option_not_for_kind(first_file, setting, label, _STATEFUL)
+                )
+    by_function = dict(options.handlers)
+    for candidate in candidates:
+        handler_options = by_function.get(candidate.function)
+        if handler_options is None:
+            continue
+        problems.extend(_handler_option_problems(candidate, handler_options))
+        if options.ingress_private and handler_options.ingress_private is False:
+            problems.append(
+                diag.public_handler_of_private_component(candidate.location, candidate.function)
+            )
+    return problems
+
+
+def _handler_option_problems(candidate: _Candidate, options: HandlerOptions) -> List[Diagnostic]:
+    label = _HANDLER_LABELS[candidate.kind]
+
+    def wrong(setting: str, applies_to: str) -> Diagnostic:
+        return diag.handler_option_not_for_kind(
+            candidate.location, candidate.function, setting, label, applies_to
+        )
+
+    problems = []
+    is_main = candidate.kind is HandlerKind.WORKFLOW_MAIN
+    if options.workflow_retention is not None and not is_main:
+        problems.append(wrong("workflow_retention", _WORKFLOW_MAIN))
+    if options.idempotency_retention is not None and is_main:
+        problems.append(
+            wrong("idempotency_retention", "handlers other than a workflow's main handler")
+        )
+    if candidate.kind is HandlerKind.SERVICE:
+        for setting in _STATE_SETTINGS:
+            if getattr(options, setting) is not None:
+                problems.append(wrong(setting, f"handlers of {_STATEFUL}"))
+    return problems
 
 
 def _sort_key(diagnostic: Diagnostic) -> Tuple[str, int, int, str, str]:

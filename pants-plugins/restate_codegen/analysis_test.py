@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import pytest
 
@@ -17,6 +17,7 @@ from restate_codegen.model import (
     HandlerKind,
     HandlerOptions,
     ImportedName,
+    RetryPolicy,
     SourceFile,
     SourceLocation,
     TypeRef,
@@ -1158,3 +1159,113 @@ def test_workflow_main_handler_may_have_any_name() -> None:
         """
     )
     assert c.main_handler is not None and c.main_handler.name == "pay"
+
+
+# Options that depend on the component's kind, or a handler's.
+
+WORKFLOW = """
+    from restate import WorkflowContext, WorkflowSharedContext
+
+    async def pay(ctx: WorkflowContext) -> None: ...
+
+    async def status(ctx: WorkflowSharedContext) -> str: ...
+    """
+SERVICE = """
+    from restate import Context
+
+    async def greet(ctx: Context) -> None: ...
+    """
+OBJECT = """
+    from restate import ObjectContext
+
+    async def add(ctx: ObjectContext) -> None: ...
+    """
+
+
+def with_options(text: str, **options: Any) -> AnalysisResult:
+    return analyze_component("Shop", [source(text)], ComponentOptions(**options))
+
+
+def handler_settings(**settings: HandlerOptions) -> Tuple[Tuple[str, HandlerOptions], ...]:
+    return tuple(sorted(settings.items()))
+
+
+def test_every_option_fits_its_kind() -> None:
+    policy = RetryPolicy(max_attempts=3)
+    assert with_options(
+        WORKFLOW,
+        workflow_retention=60.0,
+        state_preload=False,
+        invocation_retry_policy=policy,
+        metadata=(("a", "b"),),
+        handlers=handler_settings(
+            pay=HandlerOptions(workflow_retention=1.0, journal_retention=0.0),
+            status=HandlerOptions(idempotency_retention=5.0, state_preload=("x",)),
+        ),
+    ).ok
+    assert with_options(OBJECT, enable_lazy_state=True).ok
+    assert with_options(SERVICE, invocation_retry_policy=policy, ingress_private=True).ok
+
+
+@pytest.mark.parametrize("text", [SERVICE, OBJECT])
+def test_workflow_retention_on_a_component_that_is_not_a_workflow(text: str) -> None:
+    (d,) = with_options(text, workflow_retention=60.0).diagnostics
+    assert d.location == SourceLocation(PATH, 1, 1)
+    assert "sets `workflow_retention`, but this component is a " in d.message
+    assert "only for workflows" in d.message
+    assert "remove `workflow_retention`" in d.hint
+
+
+@pytest.mark.parametrize("setting", ["state_preload", "enable_lazy_state"])
+def test_lazy_state_on_a_service(setting: str) -> None:
+    (d,) = with_options(SERVICE, **{setting: False}).diagnostics
+    assert f"sets `{setting}`, but this component is a service" in d.message
+
+
+def test_both_state_options_on_the_target() -> None:
+    (d,) = with_options(OBJECT, state_preload=True, enable_lazy_state=False).diagnostics
+    assert "both `state_preload` and `enable_lazy_state`" in d.message
+
+
+def test_workflow_retention_on_a_handler_that_is_not_the_main_one() -> None:
+    handlers = handler_settings(status=HandlerOptions(workflow_retention=60.0))
+    (d,) = with_options(WORKFLOW, handlers=handlers).diagnostics
+    assert at(d) == (5, 11)  # the function `status`, file:line:col
+    assert d.location.path == PATH
+    assert "sets `workflow_retention` for `status`, a shared workflow handler" in d.message
+    assert "only for a workflow's main handler" in d.message
+    assert 'handlers["status"]' in d.hint
+    handlers = handler_settings(add=HandlerOptions(workflow_retention=1.0))
+    (d,) = with_options(OBJECT, handlers=handlers).diagnostics
+    assert at(d) == (3, 11)
+
+
+def test_idempotency_retention_on_the_workflow_main_handler() -> None:
+    handlers = handler_settings(pay=HandlerOptions(idempotency_retention=60.0))
+    (d,) = with_options(WORKFLOW, handlers=handlers).diagnostics
+    assert at(d) == (3, 11)
+    assert "sets `idempotency_retention` for `pay`, a workflow's main handler" in d.message
+
+
+def test_lazy_state_on_a_service_handler() -> None:
+    handlers = handler_settings(greet=HandlerOptions(state_preload=True))
+    (d,) = with_options(SERVICE, handlers=handlers).diagnostics
+    assert at(d) == (3, 11)
+    assert "sets `state_preload` for `greet`, a service handler" in d.message
+
+
+def test_option_problems_on_renamed_handlers_point_at_the_function() -> None:
+    handlers = handler_settings(status=HandlerOptions(name="getStatus", workflow_retention=1.0))
+    (d,) = with_options(WORKFLOW, handlers=handlers).diagnostics
+    assert at(d) == (5, 11)
+    assert "for `status`" in d.message
+
+
+def test_a_public_handler_on_a_private_component() -> None:
+    handlers = handler_settings(greet=HandlerOptions(ingress_private=False))
+    (d,) = with_options(SERVICE, ingress_private=True, handlers=handlers).diagnostics
+    assert at(d) == (3, 11)
+    assert "Restate rejects a public handler on a private service" in d.message
+    assert with_options(SERVICE, handlers=handlers).ok
+    private = handler_settings(greet=HandlerOptions(ingress_private=True))
+    assert with_options(SERVICE, ingress_private=True, handlers=private).ok

@@ -179,3 +179,44 @@ def bad_string_annotation(location: SourceLocation, text: str) -> Diagnostic:
         f"the string annotation {text!r} is not a valid Python expression",
         f"fix the annotation; {_SDK_EVALUATES}",
     )
+
+
+def component_option_not_for_kind(
+    location: SourceLocation, setting: str, kind_label: str, applies_to: str
+) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"the target sets `{setting}`, but this component is a {kind_label}: restate-sdk takes "
+        f"`{setting}` only for {applies_to}",
+        f"remove `{setting}` from the restate_service target",
+    )
+
+
+def handler_option_not_for_kind(
+    location: SourceLocation, function: str, setting: str, handler_label: str, applies_to: str
+) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"the target's `handlers` field sets `{setting}` for `{function}`, a {handler_label}: "
+        f"restate-sdk takes `{setting}` only for {applies_to}",
+        f'remove `{setting}` from `handlers["{function}"]`',
+    )
+
+
+def conflicting_state_options(location: SourceLocation) -> Diagnostic:
+    return Diagnostic(
+        location,
+        "the target sets both `state_preload` and `enable_lazy_state`, which restate-sdk rejects",
+        "keep `state_preload` (`enable_lazy_state=True` is `state_preload=False`)",
+    )
+
+
+def public_handler_of_private_component(location: SourceLocation, function: str) -> Diagnostic:
+    return Diagnostic(
+        location,
+        f"the target sets `ingress_private=True`, but its `handlers` field sets "
+        f"`ingress_private: False` for `{function}`: Restate rejects a public handler on a "
+        "private service when the deployment is registered",
+        "leave the component public and set `ingress_private: True` on each handler to hide, "
+        f'or drop `ingress_private` from `handlers["{function}"]`',
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 from restate_codegen.names import python_identifier
 
@@ -122,10 +122,47 @@ class Handler:
 
 
 @dataclass(frozen=True)
+class RetryPolicy:
+    """restate-sdk's `InvocationRetryPolicy` (all optional); intervals are in seconds."""
+
+    initial_interval: Optional[float] = None
+    exponentiation_factor: Optional[float] = None
+    max_interval: Optional[float] = None
+    max_attempts: Optional[int] = None
+    on_max_attempts: Optional[str] = None  # "pause" or "kill"
+
+
+# restate-sdk's `state_preload`: True (all state, the default), False (lazy), or the keys to load.
+StatePreload = Union[bool, Tuple[str, ...]]
+# Metadata as (key, value) pairs, sorted by key.
+Metadata = Tuple[Tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class HandlerOptions:
-    """What the target's `handlers` field sets for one handler function (all optional)."""
+    """What the target's `handlers` field sets for one handler function (all optional);
+    durations are in seconds. None means "not set": the component's value or Restate's default."""
 
     name: Optional[str] = None  # the Restate handler name, when not the function's
+    description: Optional[str] = None  # overrides the function's docstring
+    metadata: Optional[Metadata] = None
+    inactivity_timeout: Optional[float] = None
+    abort_timeout: Optional[float] = None
+    journal_retention: Optional[float] = None
+    idempotency_retention: Optional[float] = None  # not on a workflow's main handler
+    workflow_retention: Optional[float] = None  # a workflow's main handler only
+    ingress_private: Optional[bool] = None
+    invocation_retry_policy: Optional[RetryPolicy] = None
+    state_preload: Optional[StatePreload] = None  # objects and workflows only
+    enable_lazy_state: Optional[bool] = None  # deprecated by restate-sdk for `state_preload`
+    # Content types: what the handler accepts (wildcards allowed) and answers with. Default:
+    # JSON, or any type / octet-stream for a `bytes` request / response.
+    accept: Optional[str] = None
+    content_type: Optional[str] = None
+    # restate-sdk's `invocation_context_managers`, as "package.module:attribute" references to
+    # zero-argument callables returning async context managers; run around each invocation,
+    # after the component's.
+    invocation_context_managers: Optional[Tuple[str, ...]] = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +177,21 @@ class ComponentOptions:
     ingress_private: bool = False
     # Per handler function, sorted by function name.
     handlers: Tuple[Tuple[str, HandlerOptions], ...] = ()
+    metadata: Optional[Metadata] = None
+    # Workflows only: restate-sdk takes it on the main handler (`@wf.main(workflow_retention=)`),
+    # where the generated glue passes it unless the handler sets its own.
+    workflow_retention: Optional[float] = None
+    invocation_retry_policy: Optional[RetryPolicy] = None
+    state_preload: Optional[StatePreload] = None  # objects and workflows only
+    enable_lazy_state: Optional[bool] = None  # deprecated by restate-sdk for `state_preload`
+    invocation_context_managers: Optional[Tuple[str, ...]] = None  # "package.module:attribute"
+
+    def context_manager_modules(self) -> Tuple[str, ...]:
+        """The modules the generated code imports for `invocation_context_managers`, sorted."""
+        refs = list(self.invocation_context_managers or ())
+        for _, handler in self.handlers:
+            refs.extend(handler.invocation_context_managers or ())
+        return tuple(sorted({ref.split(":", 1)[0] for ref in refs}))
 
 
 @dataclass(frozen=True)

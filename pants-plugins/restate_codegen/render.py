@@ -14,7 +14,7 @@ import io
 import pkgutil
 import tokenize
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import jinja2
 
@@ -26,7 +26,11 @@ from restate_codegen.model import (
     GeneratedModules,
     Handler,
     HandlerKind,
+    HandlerOptions,
     ImportedName,
+    Metadata,
+    RetryPolicy,
+    StatePreload,
     TypeRef,
 )
 from restate_codegen.names import class_stem, python_identifier
@@ -451,8 +455,10 @@ class _ComponentView:
     keyed: bool
     is_workflow: bool
     description: str
-    options_args: List[str]
+    options_args: List[Union[str, Call]]
     handlers: List[_HandlerView] = field(default_factory=list)
+    # Restate handler name -> the description the target's `handlers` field gives it.
+    handler_descriptions: List[Tuple[str, str]] = field(default_factory=list)
     main: Optional[_HandlerView] = None
 
     @property
@@ -491,33 +497,120 @@ class _ComponentView:
         )
 
 
-def _handler_doc(handler: Handler) -> str:
-    return join_docs(handler.docstring) or f"Calls the `{handler.name}` handler."
+def _handler_doc(handler: Handler, description: Optional[str] = None) -> str:
+    return join_docs(description or handler.docstring) or f"Calls the `{handler.name}` handler."
 
 
 def _component_description(component: Component) -> str:
     return join_docs(component.options.description or component.docstring)
 
 
-def _options(component: Component) -> List[str]:
-    """The SDK definition's keyword arguments, from the docstrings and the target's options."""
+def _options(component: Component, reference: Callable[[str], str]) -> List[Union[str, Call]]:
+    """The SDK definition's keyword arguments, from the docstrings and the target's options, in
+    the order of restate-sdk's signatures. (`workflow_retention` goes to the main handler.)"""
     opts = component.options
-    out = []
+    out: List[Union[str, Call]] = []
     description = _component_description(component)
     if description:
         out.append(f"description={py_str(description)}")
-    for name in (
-        "inactivity_timeout",
-        "abort_timeout",
-        "journal_retention",
-        "idempotency_retention",
-    ):
+    if opts.metadata is not None:
+        out.append(_metadata_arg(opts.metadata))
+    for name in _DURATION_ARGS[:-1]:  # `Workflow(...)` takes no `workflow_retention`
         value = getattr(opts, name)
         if value is not None:
-            out.append(f"{name}=timedelta(seconds={_seconds(value)})")
+            out.append(f"{name}={_timedelta(value)}")
+    out.extend(_state_args(opts.state_preload, opts.enable_lazy_state))
     if opts.ingress_private:
         out.append("ingress_private=True")
+    if opts.invocation_retry_policy is not None:
+        out.append(_retry_policy_arg(opts.invocation_retry_policy))
+    if opts.invocation_context_managers is not None:
+        out.append(_context_managers_arg(opts.invocation_context_managers, reference))
     return out
+
+
+_DURATION_ARGS = (
+    "inactivity_timeout",
+    "abort_timeout",
+    "journal_retention",
+    "idempotency_retention",
+    "workflow_retention",
+)
+
+
+def _handler_options_args(
+    component: Component,
+    handler: Handler,
+    options: Optional[HandlerOptions],
+    reference: Callable[[str], str],
+) -> List[Union[str, Call]]:
+    """A handler decorator's option arguments, in the order of restate-sdk's signature."""
+    options = options or HandlerOptions()
+    out: List[Union[str, Call]] = []
+    if options.metadata is not None:
+        out.append(_metadata_arg(options.metadata))
+    for name in _DURATION_ARGS:
+        value = getattr(options, name)
+        if (
+            value is None
+            and name == "workflow_retention"
+            and handler.kind is HandlerKind.WORKFLOW_MAIN
+        ):
+            value = component.options.workflow_retention
+        if value is not None:
+            out.append(f"{name}={_timedelta(value)}")
+    out.extend(_state_args(options.state_preload, options.enable_lazy_state))
+    if options.ingress_private is not None:
+        out.append(f"ingress_private={options.ingress_private}")
+    if options.invocation_retry_policy is not None:
+        out.append(_retry_policy_arg(options.invocation_retry_policy))
+    if options.invocation_context_managers is not None:
+        out.append(_context_managers_arg(options.invocation_context_managers, reference))
+    return out
+
+
+def _context_managers_arg(refs: Sequence[str], reference: Callable[[str], str]) -> Call:
+    return Call("invocation_context_managers=[", tuple(reference(r) for r in refs), "]")
+
+
+def _timedelta(seconds: float) -> str:
+    return f"timedelta(seconds={_seconds(seconds)})"
+
+
+def _metadata_arg(metadata: Metadata) -> Call:
+    return Call("metadata={", tuple(f"{py_str(k)}: {py_str(v)}" for k, v in metadata), "}")
+
+
+def _state_args(
+    state_preload: Optional[StatePreload], enable_lazy_state: Optional[bool]
+) -> List[Union[str, Call]]:
+    out: List[Union[str, Call]] = []
+    if enable_lazy_state is not None:
+        out.append(f"enable_lazy_state={enable_lazy_state}")
+    if isinstance(state_preload, bool):
+        out.append(f"state_preload={state_preload}")
+    elif state_preload is not None:
+        out.append(Call("state_preload=[", tuple(py_str(k) for k in state_preload), "]"))
+    return out
+
+
+def _retry_policy_arg(policy: RetryPolicy) -> Call:
+    items: List[str] = []
+    if policy.initial_interval is not None:
+        items.append(f"initial_interval={_timedelta(policy.initial_interval)}")
+    if policy.exponentiation_factor is not None:
+        items.append(f"exponentiation_factor={float(policy.exponentiation_factor)!r}")
+    if policy.max_interval is not None:
+        items.append(f"max_interval={_timedelta(policy.max_interval)}")
+    if policy.max_attempts is not None:
+        items.append(f"max_attempts={policy.max_attempts}")
+    if policy.on_max_attempts is not None:
+        items.append(f"on_max_attempts={py_str(policy.on_max_attempts)}")
+    return Call("invocation_retry_policy=restate.InvocationRetryPolicy(", tuple(items), ")")
+
+
+def _uses_timedelta(args: Iterable[Union[str, Call]]) -> bool:
+    return any("timedelta(" in _flat(arg) for arg in args)
 
 
 def _method_name(component: Component, handler: Handler) -> str:
@@ -551,6 +644,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["py_str"] = py_str
     env.filters["docstring"] = docstring
+    env.filters["py_pair"] = lambda pair: f"{py_str(pair[0])}: {py_str(pair[1])}"
     env.globals["wrap"] = wrap
     return env
 
@@ -664,16 +758,27 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
 
     # Adapter: the handler modules under short names, the runtime's serdes, `definition`.
     adapter_imports = list(_ADAPTER_IMPORTS)
-    options = _options(component)
-    if any("timedelta(" in value for value in options):
-        adapter_imports.append(_Import("datetime", "timedelta", "timedelta"))
     takes_requests = any(h.request is not None for h in component.handlers)
     if takes_requests:
         adapter_imports.extend(_ADAPTER_REQUEST_IMPORTS)
-    aliases = _module_aliases(
-        handler_modules, [i.local for i in adapter_imports] + list(_ADAPTER_NAMES)
-    )
+    # Handler modules and the modules of `invocation_context_managers`, under short names.
+    reserved = [i.local for i in adapter_imports] + ["timedelta", *_ADAPTER_NAMES]
+    context_manager_modules = component.options.context_manager_modules()
+    aliases = _module_aliases([*handler_modules, *context_manager_modules], reserved)
     adapter_imports_user = [_module_import(m, a) for m, a in aliases.items()]
+
+    def reference(ref: str) -> str:
+        module, attribute = ref.split(":", 1)
+        return f"{aliases[module]}.{attribute}"
+
+    options = _options(component, reference)
+    handler_options = dict(component.options.handlers)
+    handler_args = {
+        h.name: _handler_options_args(component, h, handler_options.get(h.function_name), reference)
+        for h in component.handlers
+    }
+    if _uses_timedelta(options) or any(_uses_timedelta(a) for a in handler_args.values()):
+        adapter_imports.append(_Import("datetime", "timedelta", "timedelta"))
 
     view = _ComponentView(
         name=component.name,
@@ -749,23 +854,35 @@ def render_component(component: Component, modules: GeneratedModules) -> Tuple[G
                 )
             )
         # `bytes` is the raw body: the SDK announces JSON content types unless told otherwise.
-        if handler.request is not None and handler.request == _RAW_BODY:
-            adapter_args.append('accept="*/*"')
-        if handler.response == _RAW_BODY:
-            adapter_args.append('content_type="application/octet-stream"')
+        # The target's `handlers` field may name other content types.
+        set_here = handler_options.get(handler.function_name, HandlerOptions())
+        accept = set_here.accept
+        if accept is None and handler.request is not None and handler.request == _RAW_BODY:
+            accept = "*/*"
+        if accept is not None:
+            adapter_args.append(f"accept={py_str(accept)}")
+        content_type = set_here.content_type
+        if content_type is None and handler.response == _RAW_BODY:
+            content_type = "application/octet-stream"
+        if content_type is not None:
+            adapter_args.append(f"content_type={py_str(content_type)}")
         adapter_args.append(
             Call(
                 "output_serde=JsonSerde(",
                 (py_str(_evaluated(handler.response)), module_arg, handler_arg),
             )
         )
+        adapter_args.extend(handler_args[handler.name])
+        described = set_here.description
+        if described is not None:
+            view.handler_descriptions.append((handler.name, described))
         function = f"{aliases[handler.module]}.{handler.function_name}"
         hv = _HandlerView(
             name=handler.name,
             method=method_names[handler.name],
             function=function if handler.request is None else f"checked({function})",
             kind=handler.kind,
-            doc=_handler_doc(handler),
+            doc=_handler_doc(handler, described),
             takes_request=handler.request is not None,
             io=handler_io(handler),
             adapter_args=adapter_args,

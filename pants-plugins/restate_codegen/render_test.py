@@ -32,6 +32,7 @@ from restate_codegen.model import (
     HandlerKind,
     HandlerOptions,
     ImportedName,
+    RetryPolicy,
     SourceFile,
     SourceLocation,
     TypeRef,
@@ -73,13 +74,47 @@ SAMPLE_COMPONENTS: Sequence[Tuple[str, Sequence[str], str, str, ComponentOptions
         "user_manager",
         ComponentOptions(description="Signs users up and looks them up (target description)."),
     ),
-    ("SignupFlow", ["app/users/signup_flow.py"], "app.users", "signup_flow", ComponentOptions()),
+    (
+        "SignupFlow",
+        ["app/users/signup_flow.py"],
+        "app.users",
+        "signup_flow",
+        ComponentOptions(
+            workflow_retention=604800,
+            state_preload=False,
+            metadata=(("team", "growth"),),
+            handlers=(
+                ("run", HandlerOptions(journal_retention=0, metadata=(("step", "main"),))),
+                ("stage", HandlerOptions(state_preload=True)),
+            ),
+        ),
+    ),
     (
         "ticket-office",
         ["app/shop/ticket_office.py"],
         "app.shop",
         "ticket-office",
-        ComponentOptions(handlers=(("add_ticket", HandlerOptions(name="addTicket")),)),
+        ComponentOptions(
+            invocation_retry_policy=RetryPolicy(max_attempts=10, on_max_attempts="pause"),
+            handlers=(
+                (
+                    "add_ticket",
+                    HandlerOptions(
+                        name="addTicket",
+                        description="Adds a ticket (target description).",
+                        inactivity_timeout=30,
+                        idempotency_retention=600,
+                        invocation_retry_policy=RetryPolicy(
+                            initial_interval=0.1,
+                            exponentiation_factor=2,
+                            max_interval=10,
+                            max_attempts=5,
+                            on_max_attempts="kill",
+                        ),
+                    ),
+                ),
+            ),
+        ),
     ),
 )
 DEPLOYMENT_MODULE = "app.deployment"
@@ -461,3 +496,53 @@ def test_py_str_round_trips(text: str) -> None:
 def test_docstring_is_a_literal(text: str) -> None:
     literal = docstring(text, "    ")
     assert isinstance(ast.literal_eval(literal), str)
+
+
+def test_component_and_handler_options_render_as_restate_sdk_arguments() -> None:
+    rendered = render_sample()
+    office = rendered["app/shop/ticket_office_restate.py"]
+    assert (
+        "invocation_retry_policy=restate.InvocationRetryPolicy(\n"
+        "        initial_interval=timedelta(seconds=0.1),\n"
+        "        exponentiation_factor=2.0,\n"
+        "        max_interval=timedelta(seconds=10),\n"
+        "        max_attempts=5,\n"
+        '        on_max_attempts="kill",\n'
+        "    ),\n"
+    ) in office
+    assert "inactivity_timeout=timedelta(seconds=30),\n" in office
+    assert "idempotency_retention=timedelta(seconds=600),\n" in office
+    assert '_HANDLER_DESCRIPTIONS = {"addTicket": "Adds a ticket (target description)."}' in office
+    assert "definition.handlers[_handler].description = _description" in office
+    flow = rendered["app/users/signup_flow_restate.py"]
+    # `Workflow(...)` takes no workflow_retention: it goes to the main handler.
+    definition = flow[flow.index("definition = restate.Workflow(") : flow.index("definition.main(")]
+    assert "workflow_retention" not in definition
+    assert 'metadata={"team": "growth"},' in definition and "state_preload=False," in definition
+    main = flow[flow.index("definition.main(") : flow.index('name="approve"')]
+    assert "workflow_retention=timedelta(seconds=604800)," in main
+    assert "journal_retention=timedelta(seconds=0)," in main
+    assert 'metadata={"step": "main"},' in main
+    assert "state_preload=True," in flow[flow.index('name="stage"') :]
+
+
+def test_a_handler_workflow_retention_overrides_the_target_one() -> None:
+    component, modules = next((c, m) for c, m in sample_components() if c.name == "SignupFlow")
+    options = dataclasses.replace(
+        component.options, handlers=(("run", HandlerOptions(workflow_retention=60)),)
+    )
+    adapter = render_component(dataclasses.replace(component, options=options), modules)[0]
+    assert "workflow_retention=timedelta(seconds=60)," in adapter.content
+    assert "604800" not in adapter.content
+
+
+def test_content_types_from_the_target_replace_the_defaults() -> None:
+    text = "from restate import Context\nasync def rev(ctx: Context, data: bytes) -> bytes: ...\n"
+    options = ComponentOptions(
+        handlers=(("rev", HandlerOptions(accept="text/*", content_type="text/plain")),)
+    )
+    result = analyze_component("Raw", [SourceFile("src/python/raw.py", "raw", text)], options)
+    assert result.component is not None
+    adapter, _ = render_component(result.component, GeneratedModules.for_target("", "raw"))
+    assert 'accept="text/*",\n    content_type="text/plain",' in adapter.content
+    assert "*/*" not in adapter.content and "octet-stream" not in adapter.content

@@ -258,7 +258,7 @@ def test_any_restate_name_gives_python_client_names(rule_runner: RuleRunner) -> 
         ('service_name="restateOrders"', "start with 'restate'"),
         ('service_name="order workflow"', "must start with a letter"),
         ('handlers={"send_email": {"name": "send-email"}}', "a name Restate rejects"),
-        ('handlers={"send_email": {"nmae": "x"}}', "sets 'nmae' for `send_email`"),
+        ('handlers={"send_email": {"nmae": "x"}}', "unknown setting 'nmae'; known settings"),
         ('handlers={"send_email": "sendEmail"}', "which is not a dict"),
         ('handlers=["send_email"]', "must be a dict"),
     ],
@@ -279,6 +279,111 @@ def test_invalid_names_on_the_target_name_the_target(
         generate(rule_runner, Address("src/python/app/shop", target_name="shop"))
     message = str(error.value)
     assert "src/python/app/shop:shop" in message and expected in message
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ("inactivity_timeout=-5", "`inactivity_timeout` is -5, a negative duration"),
+        ('abort_timeout="soon"', "`abort_timeout` is 'soon', which is not a duration"),
+        ("journal_retention=[1]", "a number of seconds or a duration string"),
+        ('metadata={"team": 1}', "Restate metadata keys and values are strings"),
+        ("invocation_retry_policy={'max_attempts': 0}", "must be at least 1"),
+        ("invocation_retry_policy={'exponentiation_factor': 0.5}", "below 1"),
+        ("invocation_retry_policy={'on_max_attempts': 'stop'}", '"pause"'),
+        ("invocation_retry_policy={'maxAttempts': 3}", "unknown setting 'maxAttempts'"),
+        ('handlers={"send_email": {"inactivity_timeout": -1}}', "`inactivity_timeout` is -1"),
+        ('handlers={"send_email": {"retry": {}}}', "unknown setting 'retry'"),
+        ("state_preload='all'", "write True, False or a list of state keys"),
+        ('handlers={"send_email": {"accept": "json"}}', "`accept` is 'json', which is not a"),
+        ("invocation_context_managers=['app.tracing']", 'not a "package.module:attribute"'),
+    ],
+)
+def test_invalid_options_on_the_target_name_the_target(
+    rule_runner: RuleRunner, fields: str, expected: str
+) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": (
+                f"python_sources(name='py')\nrestate_service(name='shop', {fields})"
+            ),
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app/shop", target_name="shop"))
+    message = str(error.value)
+    assert "src/python/app/shop:shop" in message and expected in message
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ("workflow_retention='1d'", "sets `workflow_retention`, but this component is a service"),
+        ("state_preload=False", "sets `state_preload`, but this component is a service"),
+        (
+            'handlers={"send_email": {"workflow_retention": 60}}',
+            "src/python/app/shop/handlers.py:4:11: the target's `handlers` field sets "
+            "`workflow_retention` for `send_email`, a service handler",
+        ),
+    ],
+)
+def test_options_the_component_kind_does_not_take(
+    rule_runner: RuleRunner, fields: str, expected: str
+) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": (
+                f"python_sources(name='py')\nrestate_service(name='shop', {fields})"
+            ),
+        }
+    )
+    with pytest.raises(ExecutionError) as error:
+        generate(rule_runner, Address("src/python/app/shop", target_name="shop"))
+    message = str(error.value)
+    assert "Cannot generate Restate glue for src/python/app/shop:shop" in message
+    assert expected in message
+
+
+def test_options_from_the_build_file_reach_the_adapter(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": dedent(
+                """\
+                python_sources(name="py")
+                restate_service(
+                    name="shop",
+                    metadata={"team": "mail"},
+                    inactivity_timeout="1m30s",
+                    invocation_retry_policy={"max_attempts": 3, "on_max_attempts": "kill"},
+                    handlers={
+                        "send_email": {
+                            "description": "Sends one email.",
+                            "abort_timeout": "500ms",
+                            "ingress_private": True,
+                        },
+                    },
+                )
+                """
+            ),
+        }
+    )
+    files = generate(rule_runner, Address("src/python/app/shop", target_name="shop"))
+    adapter = files["src/python/app/shop/shop_restate.py"]
+    assert 'metadata={"team": "mail"},' in adapter
+    assert "inactivity_timeout=timedelta(seconds=90)," in adapter
+    assert (
+        "invocation_retry_policy=restate.InvocationRetryPolicy(\n"
+        "        max_attempts=3,\n"
+        '        on_max_attempts="kill",\n'
+    ) in adapter
+    assert "abort_timeout=timedelta(seconds=0.5),\n    ingress_private=True,\n" in adapter
+    assert '_HANDLER_DESCRIPTIONS = {"send_email": "Sends one email."}' in adapter
 
 
 def test_unknown_function_in_handlers_field(rule_runner: RuleRunner) -> None:
@@ -398,6 +503,63 @@ def test_service_infers_its_handler_modules_and_runtime_libraries(
         Address("3rdparty", target_name="restate-sdk"),
         Address("3rdparty", target_name="restate-glue"),
     }
+
+
+def test_invocation_context_manager_modules_are_inferred_and_imported(
+    rule_runner: RuleRunner,
+) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/obs/tracing.py": "def span(): ...\ndef audit(): ...\n",
+            "src/python/app/obs/BUILD": "python_sources()",
+            "src/python/app/shop/BUILD": dedent(
+                """\
+                python_sources(name="py")
+                restate_service(
+                    name="shop",
+                    invocation_context_managers=["app.obs.tracing:span"],
+                    handlers={
+                        "send_email": {"invocation_context_managers": ["app.obs.tracing:audit"]},
+                    },
+                )
+                """
+            ),
+        }
+    )
+    target = rule_runner.get_target(Address("src/python/app/shop", target_name="shop"))
+    inferred = rule_runner.request(
+        InferredDependencies,
+        [InferRestateServiceDependencies(RestateServiceInferenceFieldSet.create(target))],
+    )
+    assert Address("src/python/app/obs", relative_file_path="tracing.py") in inferred.include
+    adapter = generate(rule_runner, target.address)["src/python/app/shop/shop_restate.py"]
+    assert "from app.obs import tracing\n" in adapter
+    assert 'restate.Service("Shop", invocation_context_managers=[tracing.span])' in adapter
+    assert "invocation_context_managers=[tracing.audit]," in adapter
+
+
+def test_an_unknown_context_manager_module_names_the_target(rule_runner: RuleRunner) -> None:
+    rule_runner.write_files(
+        {
+            "3rdparty/BUILD": THIRD_PARTY,
+            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
+            "src/python/app/shop/BUILD": (
+                "python_sources(name='py')\n"
+                "restate_service(name='shop', invocation_context_managers=['app.nope:span'])"
+            ),
+        }
+    )
+    target = rule_runner.get_target(Address("src/python/app/shop", target_name="shop"))
+    with pytest.raises(ExecutionError) as error:
+        rule_runner.request(
+            InferredDependencies,
+            [InferRestateServiceDependencies(RestateServiceInferenceFieldSet.create(target))],
+        )
+    message = str(error.value)
+    assert "src/python/app/shop:shop: `invocation_context_managers` names the module" in message
+    assert "`app.nope`" in message
 
 
 def test_a_resolve_without_the_runtime_library_gets_one_clear_error(

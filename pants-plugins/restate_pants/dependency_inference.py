@@ -1,7 +1,8 @@
 """What generated code imports, as dependencies of the targets that generate it.
 
 Pants does not read imports of generated files, so the codegen targets carry them: the handler
-modules (their `python_sources` owners), the served services of a deployment, and the runtime
+modules (their `python_sources` owners), the modules of the target's
+`invocation_context_managers`, the served services of a deployment, and the runtime
 libraries the generated code imports: restate-sdk and our own `restate_glue` (first-party source
 in this repo, the `restate-glue` requirement anywhere else), as Pants' protobuf backend infers
 its runtime library.
@@ -35,7 +36,10 @@ from restate_codegen.version import __version__
 from restate_pants.codegen import RestateCodegenError
 from restate_pants.target_types import (
     RestateDeploymentServicesField,
+    RestateHandlersField,
+    RestateInvocationContextManagersField,
     RestateServiceSourcesField,
+    component_options_from_fields,
 )
 
 # (module the generated code imports, the requirement line that provides it)
@@ -53,6 +57,37 @@ DEPLOYMENT_RUNTIME_MODULES = SERVICE_RUNTIME_MODULES + (
 
 class MissingRestateRuntimeLibrary(RestateCodegenError):
     """The resolve of a restate target lacks a library the generated code imports."""
+
+
+class UnknownContextManagerModule(RestateCodegenError):
+    """An `invocation_context_managers` reference names a module no target provides."""
+
+
+@dataclass(frozen=True)
+class ContextManagerModuleRequest:
+    address: Address
+    resolve: str
+    module: str
+
+
+@rule(desc="Find the modules of Restate invocation context managers", level=LogLevel.DEBUG)
+async def find_context_manager_module(request: ContextManagerModuleRequest) -> Addresses:
+    owners = await Get(
+        PythonModuleOwners, PythonModuleOwnersRequest(request.module, request.resolve)
+    )
+    if owners.unambiguous:
+        return Addresses(owners.unambiguous)
+    if owners.ambiguous:
+        raise UnknownContextManagerModule(
+            f"{request.address}: `invocation_context_managers` names the module "
+            f"`{request.module}`, which several targets provide: "
+            f"{', '.join(sorted(a.spec for a in owners.ambiguous))}. Keep one of them."
+        )
+    raise UnknownContextManagerModule(
+        f"{request.address}: `invocation_context_managers` names the module `{request.module}`, "
+        f"but no target of the resolve '{request.resolve}' provides it. Check the "
+        '"package.module:attribute" reference, or add `python_sources()` for that module.'
+    )
 
 
 @dataclass(frozen=True)
@@ -100,6 +135,8 @@ class RestateServiceInferenceFieldSet(FieldSet):
 
     sources: RestateServiceSourcesField
     resolve: PythonResolveField
+    context_managers: RestateInvocationContextManagersField
+    handlers: RestateHandlersField
 
 
 class InferRestateServiceDependencies(InferDependenciesRequest):
@@ -127,7 +164,13 @@ async def infer_restate_service_dependencies(
         )
     resolve = field_set.resolve.normalized_value(python_setup)
     runtime = await runtime_libraries(field_set.address, resolve, SERVICE_RUNTIME_MODULES)
-    return InferredDependencies([*handler_owners, *runtime])
+    options = component_options_from_fields(field_set.context_managers, field_set.handlers)
+    context_managers = await MultiGet(
+        Get(Addresses, ContextManagerModuleRequest(field_set.address, resolve, module))
+        for module in options.context_manager_modules()
+    )
+    context_manager_owners = sorted({a for found in context_managers for a in found})
+    return InferredDependencies([*handler_owners, *runtime, *context_manager_owners])
 
 
 @dataclass(frozen=True)

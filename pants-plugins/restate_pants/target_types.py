@@ -24,8 +24,25 @@ from pants.engine.target import (
 )
 from pants.util.logging import LogLevel
 
-from restate_codegen.model import ComponentOptions, HandlerOptions
-from restate_codegen.names import component_name_problem, handler_name_problem
+from restate_codegen.model import (
+    ComponentOptions,
+    HandlerOptions,
+    Metadata,
+    RetryPolicy,
+    StatePreload,
+)
+from restate_codegen.names import component_name_problem
+from restate_codegen.options import (
+    HANDLER_SETTINGS,
+    OptionError,
+    parse_bool,
+    parse_context_managers,
+    parse_duration,
+    parse_handler_options,
+    parse_metadata,
+    parse_retry_policy,
+    parse_state_preload,
+)
 
 
 class RestateServiceSourcesField(MultipleSourcesField):
@@ -68,49 +85,146 @@ class RestateDescriptionField(StringField):
     help = "Shown in Restate's UI and discovery. Defaults to the handler modules' docstrings."
 
 
-class SecondsField(ScalarField[float]):
-    """A duration in seconds; BUILD files say `30` as often as `30.0`."""
+def _invalid(alias: str, address: Address, error: OptionError) -> InvalidFieldException:
+    return InvalidFieldException(f"The {alias!r} field in target {address}: {error}.")
 
-    expected_type = (int, float)  # type: ignore[assignment]
-    expected_type_description = "a number of seconds"
+
+class DurationField(ScalarField[float]):
+    """A duration: seconds (`30`, `1.5`) or a string such as "500ms", "30s", "5m", "1h30m"."""
+
+    expected_type = (int, float, str)  # type: ignore[assignment]
+    expected_type_description = 'a number of seconds or a duration string such as "30s"'
 
     @classmethod
-    def compute_value(cls, raw_value: Optional[float], address: Address) -> Optional[float]:
+    def compute_value(cls, raw_value: Optional[Any], address: Address) -> Optional[float]:
         value = super().compute_value(raw_value, address)
         if value is None:
             return None
-        if isinstance(value, bool) or value <= 0:
-            raise InvalidFieldException(
-                f"The {repr(cls.alias)} field in target {address} must be a positive number of "
-                f"seconds, but was {value!r}."
-            )
-        return float(value)
+        try:
+            return parse_duration(value, cls.alias)
+        except OptionError as error:
+            raise _invalid(cls.alias, address, error) from None
 
 
-class RestateInactivityTimeoutField(SecondsField):
+class RestateInactivityTimeoutField(DurationField):
     alias = "inactivity_timeout"
-    help = "Seconds of inactivity after which Restate suspends or retries an invocation."
+    help = (
+        "How long an invocation may be inactive before Restate asks it to suspend (seconds, or "
+        '"30s", "5m"). Per handler: the `handlers` field.'
+    )
 
 
-class RestateAbortTimeoutField(SecondsField):
+class RestateAbortTimeoutField(DurationField):
     alias = "abort_timeout"
-    help = "Seconds after the inactivity timeout before Restate aborts the invocation."
+    help = "How long after the inactivity timeout Restate aborts the invocation."
 
 
-class RestateIdempotencyRetentionField(SecondsField):
+class RestateIdempotencyRetentionField(DurationField):
     alias = "idempotency_retention"
-    help = "Seconds Restate keeps the result of an idempotent invocation."
+    help = "How long Restate keeps the result of an idempotent invocation (0: not at all)."
 
 
-class RestateJournalRetentionField(SecondsField):
+class RestateJournalRetentionField(DurationField):
     alias = "journal_retention"
-    help = "Seconds Restate keeps the journal of a completed invocation."
+    help = "How long Restate keeps the journal of a completed invocation (0: not at all)."
+
+
+class RestateWorkflowRetentionField(DurationField):
+    alias = "workflow_retention"
+    help = (
+        "Workflows only: how long Restate keeps a completed workflow (its result and state). "
+        "Passed to the main handler, as `@workflow.main(workflow_retention=...)` would."
+    )
 
 
 class RestateIngressPrivateField(BoolField):
     alias = "ingress_private"
     default = False
     help = "If true, the component can only be called from other components, not from ingress."
+
+
+class _ParsedField(Field):
+    """A field whose raw BUILD value restate_codegen.options parses and checks."""
+
+    default: ClassVar[Any] = None
+
+    @classmethod
+    def parse(cls, raw: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def compute_value(cls, raw_value: Optional[Any], address: Address) -> Any:
+        value = super().compute_value(raw_value, address)
+        if value is None:
+            return None
+        try:
+            return cls.parse(value)
+        except OptionError as error:
+            raise _invalid(cls.alias, address, error) from None
+
+
+class RestateInvocationRetryPolicyField(_ParsedField):
+    alias = "invocation_retry_policy"
+    help = (
+        "How Restate retries failed invocations of every handler (restate-sdk's "
+        "`InvocationRetryPolicy`): a dict with any of `initial_interval`, "
+        "`exponentiation_factor` (>= 1), `max_interval`, `max_attempts` (>= 1, the first call "
+        'included) and `on_max_attempts` ("pause" or "kill"). Intervals are durations.'
+    )
+    value: Optional[RetryPolicy]
+
+    @classmethod
+    def parse(cls, raw: Any) -> RetryPolicy:
+        return parse_retry_policy(raw, cls.alias)
+
+
+class RestateMetadataField(_ParsedField):
+    alias = "metadata"
+    help = "Component metadata shown in Restate's admin API: a dict of strings to strings."
+    value: Optional[Metadata]
+
+    @classmethod
+    def parse(cls, raw: Any) -> Metadata:
+        return parse_metadata(raw, cls.alias)
+
+
+class RestateStatePreloadField(_ParsedField):
+    alias = "state_preload"
+    help = (
+        "Virtual objects and workflows: which state Restate sends with each invocation: True "
+        "(all of it, the default), False (none: lazy state) or a list of keys (restate-server "
+        ">= 1.8)."
+    )
+    value: Optional[StatePreload]
+
+    @classmethod
+    def parse(cls, raw: Any) -> StatePreload:
+        return parse_state_preload(raw, cls.alias)
+
+
+class RestateEnableLazyStateField(_ParsedField):
+    alias = "enable_lazy_state"
+    help = "Deprecated by restate-sdk in favour of `state_preload` (True is `state_preload=False`)."
+    value: Optional[bool]
+
+    @classmethod
+    def parse(cls, raw: Any) -> bool:
+        return parse_bool(raw, cls.alias)
+
+
+class RestateInvocationContextManagersField(_ParsedField):
+    alias = "invocation_context_managers"
+    help = (
+        "Async context managers restate-sdk enters around every invocation of the component "
+        '(tracing, logging context): a list of "package.module:attribute" references to '
+        "zero-argument callables returning an async context manager, e.g. "
+        '`["app.tracing:invocation_span"]`. The modules are inferred as dependencies.'
+    )
+    value: Optional[Tuple[str, ...]]
+
+    @classmethod
+    def parse(cls, raw: Any) -> Tuple[str, ...]:
+        return parse_context_managers(raw, cls.alias)
 
 
 HandlerOptionsByFunction = Tuple[Tuple[str, HandlerOptions], ...]
@@ -121,48 +235,27 @@ class RestateHandlersField(Field):
     default: ClassVar[HandlerOptionsByFunction] = ()
     help = (
         "Per handler function, its Restate settings: "
-        '`handlers={"add_ticket": {"name": "addTicket"}}` registers the function `add_ticket` '
-        "as the Restate handler `addTicket` (the generated clients keep the method "
-        "`add_ticket`). Keys are function names; the settings are `name`."
+        '`handlers={"add_ticket": {"name": "addTicket", "inactivity_timeout": "30s"}}` '
+        "registers the function `add_ticket` as the Restate handler `addTicket` (the generated "
+        "clients keep the method `add_ticket`) with its own inactivity timeout. Keys are "
+        f"function names; the settings are {', '.join(f'`{s}`' for s in HANDLER_SETTINGS)} "
+        "(`workflow_retention` on a workflow's main handler only; `state_preload` and "
+        "`enable_lazy_state` not on services; no `idempotency_retention` on a workflow's main "
+        "handler)."
     )
     value: HandlerOptionsByFunction
-    _SETTINGS = ("name",)
 
     @classmethod
     def compute_value(cls, raw_value: Optional[Any], address: Address) -> HandlerOptionsByFunction:
         value = super().compute_value(raw_value, address)
         if value is None or value == ():  # not set (the default)
             return ()
-
-        def invalid(problem: str) -> InvalidFieldException:
-            return InvalidFieldException(
-                f"The {repr(cls.alias)} field in target {address} {problem}. Write it as "
-                '`handlers={"function_name": {"name": "restateName"}}`.'
-            )
-
-        if not isinstance(value, dict):
-            raise invalid(f"must be a dict, but was {type(value).__name__}")
-        out = []
-        for function, settings in value.items():
-            if not isinstance(function, str):
-                raise invalid(f"has the key {function!r}, which is not a function name")
-            if not isinstance(settings, dict):
-                raise invalid(f"maps `{function}` to {settings!r}, which is not a dict")
-            unknown = sorted(str(k) for k in settings if k not in cls._SETTINGS)
-            if unknown:
-                raise invalid(
-                    f"sets {', '.join(repr(k) for k in unknown)} for `{function}`; known "
-                    f"settings: {', '.join(repr(k) for k in cls._SETTINGS)}"
-                )
-            name = settings.get("name")
-            if name is not None:
-                if not isinstance(name, str):
-                    raise invalid(f"gives `{function}` the name {name!r}, which is not a string")
-                problem = handler_name_problem(name)
-                if problem is not None:
-                    raise invalid(f"gives `{function}` a name Restate rejects: {problem}")
-            out.append((function, HandlerOptions(name=name)))
-        return tuple(sorted(out))
+        try:
+            return parse_handler_options(value)
+        except OptionError as error:
+            raise InvalidFieldException(
+                f"The {repr(cls.alias)} field in target {address} {error}."
+            ) from None
 
 
 class RestateServiceDependenciesField(Dependencies):
@@ -182,6 +275,12 @@ class RestateServiceTarget(Target):
         RestateIdempotencyRetentionField,
         RestateJournalRetentionField,
         RestateIngressPrivateField,
+        RestateWorkflowRetentionField,
+        RestateInvocationRetryPolicyField,
+        RestateMetadataField,
+        RestateStatePreloadField,
+        RestateEnableLazyStateField,
+        RestateInvocationContextManagersField,
         RestateHandlersField,
         PythonResolveField,
     )
@@ -210,17 +309,29 @@ def component_name(target: Target) -> str:
 
 
 def component_options(target: Target) -> ComponentOptions:
-    def seconds(field: type[SecondsField]) -> Optional[float]:
-        return target[field].value
-
     return ComponentOptions(
         description=target[RestateDescriptionField].value,
-        inactivity_timeout=seconds(RestateInactivityTimeoutField),
-        abort_timeout=seconds(RestateAbortTimeoutField),
-        idempotency_retention=seconds(RestateIdempotencyRetentionField),
-        journal_retention=seconds(RestateJournalRetentionField),
+        inactivity_timeout=target[RestateInactivityTimeoutField].value,
+        abort_timeout=target[RestateAbortTimeoutField].value,
+        idempotency_retention=target[RestateIdempotencyRetentionField].value,
+        journal_retention=target[RestateJournalRetentionField].value,
         ingress_private=bool(target[RestateIngressPrivateField].value),
         handlers=target[RestateHandlersField].value,
+        metadata=target[RestateMetadataField].value,
+        workflow_retention=target[RestateWorkflowRetentionField].value,
+        invocation_retry_policy=target[RestateInvocationRetryPolicyField].value,
+        state_preload=target[RestateStatePreloadField].value,
+        enable_lazy_state=target[RestateEnableLazyStateField].value,
+        invocation_context_managers=target[RestateInvocationContextManagersField].value,
+    )
+
+
+def component_options_from_fields(
+    context_managers: RestateInvocationContextManagersField, handlers: RestateHandlersField
+) -> ComponentOptions:
+    """The options dependency inference needs (which modules the adapter imports)."""
+    return ComponentOptions(
+        invocation_context_managers=context_managers.value, handlers=handlers.value
     )
 
 

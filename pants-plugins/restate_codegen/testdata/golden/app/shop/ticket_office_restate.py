@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import restate
 from restate_glue import JsonSerde, RequestSerde, checked, require_runtime
 
@@ -20,6 +22,10 @@ require_runtime("0.1.0", __name__)
 definition = restate.Service(
     "ticket-office",
     description="Sells tickets: a Restate name that is not a Python identifier, renamed and camelCase\nhandlers, and handlers without annotations.",
+    invocation_retry_policy=restate.InvocationRetryPolicy(
+        max_attempts=10,
+        on_max_attempts="pause",
+    ),
 )
 
 definition.handler(
@@ -33,6 +39,15 @@ definition.handler(
         "bool",
         "app.shop.ticket_office",
         handler="ticket-office/addTicket",
+    ),
+    inactivity_timeout=timedelta(seconds=30),
+    idempotency_retention=timedelta(seconds=600),
+    invocation_retry_policy=restate.InvocationRetryPolicy(
+        initial_interval=timedelta(seconds=0.1),
+        exponentiation_factor=2.0,
+        max_interval=timedelta(seconds=10),
+        max_attempts=5,
+        on_max_attempts="kill",
     ),
 )(checked(ticket_office.add_ticket))
 
@@ -63,3 +78,9 @@ definition.handler(
         handler="ticket-office/echo",
     ),
 )(checked(ticket_office.echo))
+
+# The descriptions the target gives these handlers (restate-sdk reads a handler's description
+# from its function's docstring, and the handler modules stay as they are).
+_HANDLER_DESCRIPTIONS = {"addTicket": "Adds a ticket (target description)."}
+for _handler, _description in _HANDLER_DESCRIPTIONS.items():
+    definition.handlers[_handler].description = _description

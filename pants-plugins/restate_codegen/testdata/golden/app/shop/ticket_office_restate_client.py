@@ -52,7 +52,7 @@ class TicketOfficeClient(ServiceClient):
         req: str,
         **options: Unpack[CallOptions],
     ) -> restate.RestateDurableCallFuture[bool]:
-        """Registered as `addTicket` by the target's `handlers` field."""
+        """Adds a ticket (target description)."""
         return self._call("addTicket", _add_ticket, req, options)
 
     def markAsSold(
@@ -82,7 +82,7 @@ class TicketOfficeSendClient(ServiceSendClient):
         req: str,
         **options: Unpack[CallOptions],
     ) -> restate.SendHandle:
-        """Registered as `addTicket` by the target's `handlers` field."""
+        """Adds a ticket (target description)."""
         return self._send("addTicket", _add_ticket, req, options)
 
     def markAsSold(
@@ -117,7 +117,7 @@ class TicketOfficeIngressClient(ServiceIngressClient):
         return TicketOfficeIngressSendClient(self._http, delay, admin=self._admin)
 
     async def add_ticket(self, req: str, **options: Unpack[CallOptions]) -> bool:
-        """Registered as `addTicket` by the target's `handlers` field."""
+        """Adds a ticket (target description)."""
         return await self._call("addTicket", _add_ticket, req, options)
 
     async def markAsSold(self, req: str, **options: Unpack[CallOptions]) -> None:
@@ -139,7 +139,7 @@ class TicketOfficeIngressSendClient(ServiceIngressSendClient):
         req: str,
         **options: Unpack[CallOptions],
     ) -> SendHandle[bool]:
-        """Registered as `addTicket` by the target's `handlers` field."""
+        """Adds a ticket (target description)."""
         return await self._send("addTicket", _add_ticket, req, options)
 
     async def markAsSold(

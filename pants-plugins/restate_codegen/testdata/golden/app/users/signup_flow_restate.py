@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import restate
 from restate_glue import JsonSerde, RequestSerde, checked, require_runtime
 
@@ -20,6 +22,8 @@ require_runtime("0.1.0", __name__)
 definition = restate.Workflow(
     "SignupFlow",
     description="Signup with email verification: waits until the emailed code comes back.",
+    metadata={"team": "growth"},
+    state_preload=False,
 )
 
 definition.main(
@@ -34,6 +38,9 @@ definition.main(
         "app.users.signup_flow",
         handler="SignupFlow/run",
     ),
+    metadata={"step": "main"},
+    journal_retention=timedelta(seconds=0),
+    workflow_retention=timedelta(seconds=604800),
 )(checked(signup_flow.run))
 
 definition.handler(
@@ -57,4 +64,5 @@ definition.handler(
         "app.users.signup_flow",
         handler="SignupFlow/stage",
     ),
+    state_preload=True,
 )(signup_flow.stage)
