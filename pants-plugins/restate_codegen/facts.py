@@ -21,7 +21,19 @@ import itertools
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import (
+    ContextManager,
+    Dict,
+    FrozenSet,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -143,14 +155,29 @@ def _collect(source: SourceFile, module: cst.Module) -> ModuleFacts:
     collector = _Collector(source)
     collector.block(module.body)
     collector.scan_for_other_bindings(module, source.text)
-    positions = _Positions(module, collector.function_nodes, source.text)
+    functions = collector.function_nodes
+    # Python's own parser reads the same text in a fortieth of libcst's time, and knows
+    # positions and docstrings; libcst answers whatever it cannot.
+    tree = _python_tree(source.text)
+    defs = _paired_defs(functions, tree)
+    positions = _Positions(module, functions, defs, _Lines(source.text))
+    if tree is not None:
+        docstring = ast.get_docstring(tree, clean=True)
+    else:
+        docstring = module.get_docstring(clean=True)
+    if defs is not None:
+        docstrings = [ast.get_docstring(definition, clean=True) for definition in defs]
+    else:
+        docstrings = [node.get_docstring(clean=True) for node in functions]
     known = {binding.local for binding in collector.bindings}
     return ModuleFacts(
-        docstring=module.get_docstring(clean=True) or None,
+        docstring=docstring or None,
         bindings=tuple(collector.bindings),
         other_globals=frozenset(collector.other_globals - known),
         star_imports=tuple(collector.star_imports),
-        functions=tuple(_function_facts(node, positions) for node in collector.function_nodes),
+        functions=tuple(
+            _function_facts(node, positions, doc) for node, doc in zip(functions, docstrings)
+        ),
     )
 
 
@@ -373,7 +400,9 @@ class _OtherBindingsFinder(cst.CSTVisitor):
         self.names.update(item.name.value for item in node.names)
 
 
-def _function_facts(node: cst.FunctionDef, positions: "_Positions") -> FunctionFacts:
+def _function_facts(
+    node: cst.FunctionDef, positions: "_Positions", docstring: Optional[str]
+) -> FunctionFacts:
     def param(param: cst.Param, kind: str) -> ParamFacts:
         line, column = positions.of(param.name)
         return ParamFacts(
@@ -401,7 +430,7 @@ def _function_facts(node: cst.FunctionDef, positions: "_Positions") -> FunctionF
         params=tuple(param(p, kind) for p, kind in _all_params(node.params)),
         returns=annotation(node.returns) if node.returns is not None else None,
         returns_value=returns_value,
-        docstring=node.get_docstring(clean=True) or None,
+        docstring=docstring or None,
         line=line,
         column=column,
     )
@@ -410,22 +439,42 @@ def _function_facts(node: cst.FunctionDef, positions: "_Positions") -> FunctionF
 class _Positions:
     """Line and column of the nodes in the headers of some functions (name, parameters,
     annotations), as libcst's PositionProvider gives them (the syntactic start: after any
-    parentheses), from plain code generation that counts only what it must.
+    parentheses).
 
-    PositionProvider records every node of the module and costs several times the parse."""
+    PositionProvider records every node of the module and costs several times the parse. So
+    the positions come from Python's own `ast` parser (about a fortieth of libcst's parse),
+    paired node for node with libcst's, where the two trees have the same shape; a node that
+    could not be paired that way gets its position from generating the code of the headers,
+    once, on the first miss, and anything else from the provider."""
 
     def __init__(
-        self, module: cst.Module, functions: Sequence[cst.FunctionDef], text: str
+        self,
+        module: cst.Module,
+        functions: Sequence[cst.FunctionDef],
+        defs: Optional[Sequence[AstDef]],
+        lines: "_Lines",
     ) -> None:
         self._module = module
-        positions = _positions_from_each_header(module, functions, text)
-        if positions is None:
-            positions = _positions_from_one_pass(module, functions)
-        self._positions = positions
+        self._functions = functions
+        self._defs = defs
+        self._lines = lines
+        self._positions = _positions_from_ast(functions, defs, lines)
+        self._headers_generated = False
         self._fallback: Optional[Mapping[cst.CSTNode, CodeRange]] = None
 
     def of(self, node: cst.CSTNode) -> Position:
         position = self._positions.get(id(node))
+        if position is None and not self._headers_generated:
+            self._headers_generated = True
+            generated = None
+            if self._defs is not None:
+                generated = _positions_from_each_header(
+                    self._module, self._functions, self._defs, self._lines
+                )
+            if generated is None:
+                generated = _positions_from_one_pass(self._module, self._functions)
+            self._positions.update(generated)
+            position = self._positions.get(id(node))
         if position is None:
             # Not in a header (a caller asked for something else): the full provider answers.
             if self._fallback is None:
@@ -434,6 +483,165 @@ class _Positions:
             start = self._fallback[node].start
             position = (start.line, start.column + 1)
         return position
+
+
+class _Lines:
+    """Converts `ast` positions (1-based line, column in UTF-8 bytes) to libcst's (1-based line,
+    1-based column in characters)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
+
+    def line(self, lineno: int) -> str:
+        end = self.starts[lineno] if lineno < len(self.starts) else len(self.text)
+        return self.text[self.starts[lineno - 1] : end]
+
+    def position(self, lineno: int, col_offset: int) -> Position:
+        line = self.line(lineno)
+        if not line.isascii():
+            col_offset = len(line.encode("utf-8")[:col_offset].decode("utf-8", "replace"))
+        return lineno, col_offset + 1
+
+
+AstDef = Union[ast.FunctionDef, ast.AsyncFunctionDef]
+
+
+def _python_tree(text: str) -> Optional[ast.Module]:
+    """The module as Python's own parser reads it; None for syntax newer than the Python that
+    runs Pants, or a lone carriage return (which `ast` and libcst may count differently)."""
+    if "\r" in text.replace("\r\n", ""):
+        return None
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _paired_defs(
+    functions: Sequence[cst.FunctionDef], tree: Optional[ast.Module]
+) -> Optional[List[AstDef]]:
+    """`ast`'s definition of each of `functions`, in the same order; None when they cannot be
+    paired one for one."""
+    if tree is None:
+        return None
+    defs = list(_module_scope_defs(tree.body))
+    if [d.name for d in defs] != [f.name.value for f in functions]:
+        return None
+    return defs
+
+
+_DEF_KEYWORDS = re.compile(rb"(?:async[ \t\f]+)?def[ \t\f]+")  # on UTF-8, as ast counts
+
+
+def _positions_from_ast(
+    functions: Sequence[cst.FunctionDef],
+    defs: Optional[Sequence[AstDef]],
+    lines: _Lines,
+) -> Dict[int, Position]:
+    positions: Dict[int, Position] = {}
+    if defs is None:
+        return positions
+    for function, definition in zip(functions, defs):
+        line = lines.line(definition.lineno).encode("utf-8")
+        keywords = _DEF_KEYWORDS.match(line, definition.col_offset)
+        if keywords is not None and line.startswith(
+            function.name.value.encode("utf-8"), keywords.end()
+        ):
+            positions[id(function.name)] = lines.position(definition.lineno, keywords.end())
+        arguments = definition.args
+        ast_params = [
+            *arguments.posonlyargs,
+            *arguments.args,
+            *([arguments.vararg] if arguments.vararg else []),
+            *arguments.kwonlyargs,
+            *([arguments.kwarg] if arguments.kwarg else []),
+        ]
+        cst_params = [param for param, _ in _all_params(function.params)]
+        if len(ast_params) != len(cst_params):
+            continue
+        for param, arg in zip(cst_params, ast_params):
+            if param.name.value != arg.arg:
+                break
+            positions[id(param.name)] = lines.position(arg.lineno, arg.col_offset)
+            if param.annotation is not None and arg.annotation is not None:
+                _pair_expressions(param.annotation.annotation, arg.annotation, lines, positions)
+        if function.returns is not None and definition.returns is not None:
+            _pair_expressions(function.returns.annotation, definition.returns, lines, positions)
+    return positions
+
+
+def _pair_expressions(
+    node: cst.BaseExpression, expr: ast.expr, lines: _Lines, positions: Dict[int, Position]
+) -> None:
+    """Records the position of `node` and of its parts from `expr`, where the two are the same
+    construct; what does not pair up is left out (and generated if it is ever asked for)."""
+
+    def record() -> None:
+        positions[id(node)] = lines.position(expr.lineno, expr.col_offset)
+
+    if isinstance(node, cst.Name):
+        if isinstance(expr, ast.Name) and expr.id == node.value:
+            record()
+        elif (
+            isinstance(expr, ast.Constant)
+            and node.value in ("None", "True", "False")
+            and repr(expr.value) == node.value
+        ):
+            record()
+    elif isinstance(node, cst.Attribute):
+        if isinstance(expr, ast.Attribute) and expr.attr == node.attr.value:
+            record()
+            _pair_expressions(node.value, expr.value, lines, positions)
+    elif isinstance(node, cst.Subscript):
+        if isinstance(expr, ast.Subscript):
+            record()
+            _pair_expressions(node.value, expr.value, lines, positions)
+            _pair_slice(node.slice, expr.slice, lines, positions)
+    elif isinstance(node, cst.BinaryOperation):
+        if (
+            isinstance(expr, ast.BinOp)
+            and isinstance(expr.op, ast.BitOr)
+            and isinstance(node.operator, cst.BitOr)
+        ):
+            record()
+            _pair_expressions(node.left, expr.left, lines, positions)
+            _pair_expressions(node.right, expr.right, lines, positions)
+    elif isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes)):
+            record()
+    elif isinstance(node, (cst.List, cst.Tuple)):
+        if isinstance(expr, (ast.List, ast.Tuple)) and len(node.elements) == len(expr.elts):
+            if isinstance(node, cst.List) == isinstance(expr, ast.List) and not (
+                isinstance(node, cst.Tuple) and node.lpar
+            ):
+                record()  # a parenthesized tuple starts at its "(" in ast, after it in libcst
+            for element, elt in zip(node.elements, expr.elts):
+                if not isinstance(element, (cst.StarredElement,)):
+                    _pair_expressions(element.value, elt, lines, positions)
+    elif isinstance(node, (cst.Integer, cst.Float, cst.Imaginary)):
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float, complex)):
+            record()
+    elif isinstance(node, cst.Ellipsis):
+        if isinstance(expr, ast.Constant) and expr.value is ...:
+            record()
+
+
+def _pair_slice(
+    elements: Sequence[cst.SubscriptElement],
+    expr: ast.expr,
+    lines: _Lines,
+    positions: Dict[int, Position],
+) -> None:
+    indexes = [element.slice for element in elements]
+    if not all(isinstance(index, cst.Index) and index.star is None for index in indexes):
+        return
+    values = [index.value for index in indexes if isinstance(index, cst.Index)]
+    if len(values) == 1 and not isinstance(elements[0].comma, cst.Comma):
+        _pair_expressions(values[0], expr, lines, positions)
+    elif isinstance(expr, ast.Tuple) and len(expr.elts) == len(values):
+        for value, elt in zip(values, expr.elts):
+            _pair_expressions(value, elt, lines, positions)
 
 
 def _positions_from_one_pass(
@@ -452,29 +660,18 @@ def _positions_from_one_pass(
 
 
 def _positions_from_each_header(
-    module: cst.Module, functions: Sequence[cst.FunctionDef], text: str
+    module: cst.Module,
+    functions: Sequence[cst.FunctionDef],
+    defs: Sequence[AstDef],
+    lines: _Lines,
 ) -> Optional[Dict[int, Position]]:
-    """Generates each header alone and places it where Python's own parser (`ast`, about a
-    fortieth of libcst's parse) says its `def` is: the code before and between the headers is
-    never generated. None when that cannot be trusted (syntax newer than the Python running
-    Pants, a lone carriage return, headers that do not pair up); the one-pass count answers
-    then."""
-    if not functions:
-        return {}
-    if "\r" in text.replace("\r\n", ""):
-        return None  # ast and libcst may count lone carriage returns differently
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    defs = list(_module_scope_defs(tree.body))
-    if [d.name for d in defs] != [f.name.value for f in functions]:
-        return None
-    line_starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
+    """Generates each header alone and places it where `ast` says its `def` is: the code before
+    and between the headers is never generated. None when that cannot be trusted; the one-pass
+    count answers then."""
     positions: Dict[int, Position] = {}
     for function, definition in zip(functions, defs):
-        start = line_starts[definition.lineno - 1]
-        indent = text[start : start + definition.col_offset]  # col_offset counts UTF-8 bytes
+        start = lines.starts[definition.lineno - 1]
+        indent = lines.text[start : start + definition.col_offset]  # bytes = chars if ASCII
         if indent.strip(" \t\f") or not indent.isascii():
             return None
         state = _HeaderPositionState(
@@ -490,13 +687,12 @@ def _positions_from_each_header(
         keyword = state.positions.get(id(function))  # where `async` or `def` starts
         if keyword is None or keyword[1] != len(indent) + 1:
             return None
-        line = keyword[0]
-        shift = definition.lineno - line
+        shift = definition.lineno - keyword[0]
         positions.update((key, (ln + shift, col)) for key, (ln, col) in state.positions.items())
     return positions
 
 
-def _module_scope_defs(statements: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+def _module_scope_defs(statements: Sequence[ast.stmt]) -> Iterator[AstDef]:
     """The functions defined in the module scope, in the order `_Collector` finds them."""
     for statement in statements:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -565,17 +761,21 @@ class _HeaderPositionState(CodegenState):
         elif node is self._header.body:
             self._in_body = False
 
-    @contextlib.contextmanager
-    def record_syntactic_position(
+    def record_syntactic_position(  # type: ignore[override]
         self,
         node: cst.CSTNode,
         *,
         start_node: Optional[cst.CSTNode] = None,
         end_node: Optional[cst.CSTNode] = None,
-    ) -> Iterator[None]:
+    ) -> ContextManager[None]:
+        # Only the start is recorded, so one shared no-op context serves every node (libcst's
+        # own is a generator per node, a good part of what generating a header costs).
         if self._recording():
             self.positions[id(node)] = self._here()  # after the node's own parentheses
-        yield
+        return _NOTHING_TO_RECORD_AT_THE_END
+
+
+_NOTHING_TO_RECORD_AT_THE_END = contextlib.nullcontext()
 
 
 _NEWLINE = re.compile(r"\r\n?|\n")

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import random
 import textwrap
-from typing import Iterator, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from restate_codegen import facts as facts_module
 from restate_codegen.bench import make_module
@@ -99,7 +99,9 @@ def _collect_with_positions_from_the_provider(
     source: SourceFile, monkeypatch: pytest.MonkeyPatch
 ) -> ModuleFacts:
     with monkeypatch.context() as patch:
-        # No header positions recorded: every position comes from PositionProvider.
+        # No positions from ast, none recorded while generating headers: every position comes
+        # from PositionProvider.
+        patch.setattr(facts_module, "_positions_from_ast", lambda *args: {})
         patch.setattr(facts_module._HeaderPositionState, "_recording", lambda self: False)
         return collect_facts(source)
 
@@ -121,7 +123,8 @@ def test_positions_from_the_one_pass_count_are_the_position_providers(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = _source(text)
-    assert facts_module._positions_from_each_header(*_parsed(source)) is None
+    _, functions, _ = _parsed(source)
+    assert facts_module._paired_defs(functions, facts_module._python_tree(source.text)) is None
     assert collect_facts(source) == _collect_with_positions_from_the_provider(source, monkeypatch)
 
 
@@ -131,9 +134,62 @@ def test_each_header_is_placed_without_the_one_pass_count(
     def no_one_pass(*args: object) -> None:
         raise AssertionError("the one-pass count was used")
 
+    def no_positions_from_ast(*args: object) -> Dict[int, Tuple[int, int]]:
+        return {}  # every position from generating the headers
+
+    sources = [*map(_source, TRICKY_HEADERS), *_bench_sources()]
+    expected = [_collect_with_positions_from_the_provider(s, monkeypatch) for s in sources]
     monkeypatch.setattr(facts_module, "_positions_from_one_pass", no_one_pass)
-    for text in TRICKY_HEADERS:
-        collect_facts(_source(text))
+    monkeypatch.setattr(facts_module, "_positions_from_ast", no_positions_from_ast)
+    assert [collect_facts(source) for source in sources] == expected
+
+
+def test_positions_from_ast_are_the_position_providers() -> None:
+    """Every position that pairing with `ast` gives is the provider's (none is wrong), and on
+    ordinary modules it gives every header position (no header is generated)."""
+    for source in [*map(_source, TRICKY_HEADERS + ONE_PASS_HEADERS), *_bench_sources()]:
+        module, functions, text = _parsed(source)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        provider = wrapper.resolve(PositionProvider)
+        by_id = {id(node): node for node in provider}
+        defs = facts_module._paired_defs(functions, facts_module._python_tree(text))
+        from_ast = facts_module._positions_from_ast(functions, defs, facts_module._Lines(text))
+        for key, position in from_ast.items():
+            start = provider[by_id[key]].start
+            assert position == (start.line, start.column + 1), (source.text, by_id[key])
+
+
+DOCSTRINGS = [
+    '"""Module."""\nasync def a(ctx):\n    """One line."""\n',
+    "async def b(ctx):\n    '''\n    Indented\n      more\n\n    '''\n",
+    'async def c(ctx):\n    r"""Raw \\d+."""\n',
+    "async def d(ctx):\n    \"Concatenated \" 'docstring'\n",
+    'async def e(ctx):\n    b"bytes are no docstring"\n',
+    'async def f(ctx):\n    """Escapes: \\t \\u00e9 \\N{BULLET} \\\\."""\n',
+    'async def g(ctx):\n    f"f-strings are no docstring"\n',
+    'async def h(ctx):\n    """"""\n',
+    "async def i(ctx):\n    x = 1\n    '''not first'''\n",
+    'async def j(ctx): "on the def line"\n',
+]
+
+
+@pytest.mark.parametrize("text", DOCSTRINGS)
+def test_docstrings_from_ast_are_libcsts(text: str) -> None:
+    source = _source(text)
+    module, functions, _ = _parsed(source)
+    facts = collect_facts(source)
+    assert facts.docstring == (module.get_docstring(clean=True) or None)
+    assert [f.docstring for f in facts.functions] == [
+        node.get_docstring(clean=True) or None for node in functions
+    ]
+
+
+def test_ordinary_modules_generate_no_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_generation(*args: object) -> None:
+        raise AssertionError("a header was generated")
+
+    monkeypatch.setattr(facts_module, "_positions_from_one_pass", no_generation)
+    monkeypatch.setattr(facts_module, "_positions_from_each_header", no_generation)
     for source in _bench_sources():
         collect_facts(source)
 

@@ -12,6 +12,7 @@ import functools
 import inspect
 import io
 import pkgutil
+import re
 import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
@@ -271,23 +272,20 @@ def rename_names(source: str, renames: Dict[str, str]) -> str:
 def py_str(text: str) -> str:
     """A Python string literal as ruff writes it: double quotes unless single need fewer escapes."""
     quote = "'" if text.count('"') > text.count("'") else '"'
-    out = []
-    for ch in text:
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == quote:
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    return quote + "".join(out) + quote
+    escaped = _NEEDS_ESCAPE.sub(_escape, text) if _NEEDS_ESCAPE.search(text) else text
+    return quote + escaped.replace(quote, "\\" + quote) + quote
+
+
+# Control characters, and the line breaks that str.splitlines() knows beyond them: written raw
+# they would split the literal across lines of the generated module.
+_NEEDS_ESCAPE = re.compile(r"[\\\x00-\x1f\x7f\x85\u2028\u2029]")
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(match: "re.Match[str]") -> str:
+    char = match.group()
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
 
 
 def docstring(text: str, indent: str = "") -> str:
@@ -655,7 +653,7 @@ def _render(template: str, **context: object) -> str:
 
 def _tidy(text: str) -> str:
     """Trailing spaces off, at most two blank lines in a row, one final newline."""
-    lines = [line.rstrip() for line in text.splitlines()]
+    lines = [line.rstrip() for line in text.split("\n")]  # not splitlines(): "\u2028" is no line
     out: List[str] = []
     blank = 0
     for line in lines:

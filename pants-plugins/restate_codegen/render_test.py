@@ -489,7 +489,19 @@ def test_rename_names() -> None:
 
 @given(st.text())
 def test_py_str_round_trips(text: str) -> None:
-    assert ast.literal_eval(py_str(text)) == text
+    literal = py_str(text)
+    assert ast.literal_eval(literal) == text
+    # One line of generated code, whatever the text: str.splitlines() finds no break in it.
+    assert literal.splitlines() == [literal]
+
+
+def test_a_docstring_with_a_unicode_line_separator_renders_valid_python() -> None:
+    """Found by the fuzzer: a module docstring holding U+2028 became a description literal
+    that the generated module's line tidying split in two."""
+    component, modules = sample_components()[0]
+    component = dataclasses.replace(component, docstring="Orders\u2028and\x85more")
+    for generated in render_component(component, modules):
+        compile(generated.content, generated.path, "exec")
 
 
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1))
