@@ -73,7 +73,9 @@ def test_select_between_two_calls(
     env: RestateTestEnvironment, unique_key: str, fast_wins: bool
 ) -> None:
     fast_ms, slow_ms = (0, NEVER_MS) if fast_wins else (NEVER_MS, 0)
-    report = racer(env, lambda r: r.race_calls(Race(tag=unique_key, fast_ms=fast_ms, slow_ms=slow_ms)))
+    report = racer(
+        env, lambda r: r.race_calls(Race(tag=unique_key, fast_ms=fast_ms, slow_ms=slow_ms))
+    )
     winner = "fast" if fast_wins else "slow"
     # The winner's value came out of `select` decoded as the declared response type.
     assert (report.winner, report.value_type, report.label) == (
@@ -87,7 +89,9 @@ def test_select_between_two_calls(
 def test_select_a_call_against_a_durable_timer(
     env: RestateTestEnvironment, unique_key: str
 ) -> None:
-    timed_out = racer(env, lambda r: r.race_timer(Race(tag=unique_key, fast_ms=50, slow_ms=NEVER_MS)))
+    timed_out = racer(
+        env, lambda r: r.race_timer(Race(tag=unique_key, fast_ms=50, slow_ms=NEVER_MS))
+    )
     assert (timed_out.winner, timed_out.value_type, timed_out.loser_cancelled) == (
         "timeout",
         "NoneType",

@@ -37,6 +37,6 @@ async def wrong_uses(ctx: Context) -> None:
     woke: int = await slowpoke.nap(Nap(label="x"))  # type: ignore[assignment]
     label: str = await slowpoke.count(1)  # type: ignore[assignment]
     await slowpoke.nap("x")  # type: ignore[arg-type]
-    (await slowpoke.nap(Nap(label="x"))).missing  # type: ignore[attr-defined]
+    missing = (await slowpoke.nap(Nap(label="x"))).missing  # type: ignore[attr-defined]
     await slowpoke.send().hold("x")  # type: ignore[misc]
-    del woke, label
+    del woke, label, missing

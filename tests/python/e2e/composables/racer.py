@@ -125,7 +125,9 @@ async def cancel_send(ctx: Context, tag: str) -> CancelReport:
     assert_type(handle, restate.SendHandle)
     report = CancelReport(
         invocation=await handle.invocation_id(),
-        handle_type=[c.__name__ for c in type(handle).__mro__ if c.__module__.startswith("restate")],
+        handle_type=[
+            c.__name__ for c in type(handle).__mro__ if c.__module__.startswith("restate")
+        ],
     )
     await handle.cancel_invocation()
     return report
