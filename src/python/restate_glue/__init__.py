@@ -24,7 +24,7 @@ from restate_glue.clients import (
     WorkflowIngressClient,
 )
 from restate_glue.ingress import ingress_request
-from restate_glue.serde import JsonSerde, RequestSerde, SerdeError, checked
+from restate_glue.serde import JsonSerde, RequestSerde, SerdeError, checked, fill_json_schemas
 from restate_glue.version import RuntimeVersionError, __version__, require_runtime
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "WorkflowIngressClient",
     "__version__",
     "checked",
+    "fill_json_schemas",
     "ingress_request",
     "require_runtime",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import logging
 import sys
 import typing
 from collections.abc import Callable, Coroutine, Mapping
@@ -15,6 +16,8 @@ import restate
 from restate.serde import Serde
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 _SUPPORTED = (
     "pydantic models, dataclasses, msgspec Structs, TypedDicts, enums, Literal, "
@@ -85,26 +88,45 @@ class JsonSerde(Serde[T], Generic[T]):
         return f"JsonSerde({self.annotation!r}, {self.module!r}{imports})"
 
     @functools.cached_property
-    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    def _type(self) -> Any:
         # The annotation as the module spells it; `typing` is there for the generated
         # `typing.Any` of an unannotated request or response, unless the module binds it itself.
         namespace = {"typing": typing, **vars(importlib.import_module(self.module))}
         namespace.update((local, _imported(local, spec)) for local, spec in self.imports.items())
-        tp = eval(self.annotation, namespace)
+        return eval(self.annotation, namespace)
+
+    def _msgspec(self, tp: Any) -> Any:
+        """The msgspec module if `tp` holds msgspec Structs (then msgspec serves all of it),
+        else None. Raises TypeError for a pydantic model holding a Struct: neither library
+        can serve that."""
+        msgspec = sys.modules.get("msgspec")
+        if msgspec is None or not _uses(tp, msgspec.Struct, set()):
+            return None
+        if any(
+            issubclass(model, pydantic.BaseModel)
+            and any(_uses(field, msgspec.Struct, set()) for field in _fields(model))
+            for model in _reachable(tp, set())
+        ):
+            raise TypeError(
+                f"{self.annotation} (in {self.module}) has a pydantic model with a msgspec "
+                "Struct field, and pydantic cannot serialize Structs: make that field a "
+                "pydantic model or a dataclass, or the model a Struct"
+            )
+        return msgspec
+
+    @functools.cached_property
+    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+        tp = self._type
         if tp is bytes:  # the raw body, not a JSON string
             return bytes, bytes
-        msgspec = sys.modules.get("msgspec")
-        structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
-        if structs and _uses(tp, pydantic.BaseModel, set()):
-            raise TypeError(
-                f"{self.annotation} (in {self.module}) mixes msgspec Structs and pydantic "
-                "models, and neither library serializes the other's: use one of them here"
-            )
-        if (
-            structs and msgspec is not None
-        ):  # msgspec handles the dataclasses and primitives around them too
+        msgspec = self._msgspec(tp)
+        if msgspec is not None:  # msgspec handles the dataclasses and primitives around them too
             # A Decoder built once per type costs a third less per call than decode(type=).
-            return msgspec.json.Decoder(tp).decode, msgspec.json.Encoder().encode
+            # Pydantic models inside Structs go through pydantic, by the hooks.
+            return (
+                msgspec.json.Decoder(tp, dec_hook=_pydantic_from_builtins).decode,
+                msgspec.json.Encoder(enc_hook=_pydantic_to_builtins).encode,
+            )
         try:
             adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
         except pydantic.PydanticUserError as error:
@@ -147,8 +169,102 @@ class JsonSerde(Serde[T], Generic[T]):
             ) from error
 
 
+    def json_schema(self) -> dict[str, Any] | None:
+        """The JSON schema of the annotation, as the (de)serialization sees it; None for the
+        raw body (`bytes`) and for what pydantic cannot describe (a `typing.TypedDict`)."""
+        tp = self._type
+        if tp is bytes:
+            return None
+        msgspec = self._msgspec(tp)
+        if msgspec is not None:
+            defs: dict[str, Any] = {}
+            schema: dict[str, Any] = msgspec.json.schema(
+                tp, schema_hook=functools.partial(_pydantic_schema, defs)
+            )
+            if defs:
+                schema.setdefault("$defs", {}).update(
+                    (name, d) for name, d in defs.items() if name not in schema["$defs"]
+                )
+            return schema
+        try:
+            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
+        except pydantic.PydanticUserError as error:
+            if error.code != "typed-dict-version":
+                raise
+            return None
+        return adapter.json_schema(mode="serialization")
+
+
 def _json_dumps(value: Any) -> bytes:
     return json.dumps(value).encode("utf-8")
+
+
+def _pydantic_to_builtins(value: Any) -> Any:
+    """msgspec's `enc_hook`: a pydantic model inside a Struct, as pydantic would write it."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    raise NotImplementedError(f"cannot encode {type(value).__name__} objects")
+
+
+def _pydantic_from_builtins(tp: Any, value: Any) -> Any:
+    """msgspec's `dec_hook`: a pydantic model inside a Struct, validated by pydantic."""
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        return tp.model_validate(value)
+    raise NotImplementedError(f"cannot decode {tp!r}")
+
+
+def _pydantic_schema(defs: dict[str, Any], tp: Any) -> dict[str, Any]:
+    """msgspec's `schema_hook`: pydantic's own schema of a model inside a Struct, its
+    definitions moved to the top level (`defs`), where its references point."""
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        schema = tp.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
+        defs.update(schema.pop("$defs", {}))
+        return schema
+    raise NotImplementedError(f"no JSON schema for {tp!r}")
+
+
+def fill_json_schemas(definition: Any) -> None:
+    """Lets restate-sdk's discovery describe every handler of `definition` (a Service,
+    VirtualObject or Workflow whose handlers use the glue's serdes).
+
+    restate-sdk builds the JSON schema of a msgspec Struct or pydantic model request/response
+    itself, when the endpoint is discovered; for a Struct holding a pydantic model msgspec
+    raises there, discovery answers 500 and no handler of the whole deployment registers.
+    Where that happens, the schema comes from the glue's serde instead; if that fails too,
+    the handler is announced without a schema and a warning names it and both errors.
+    """
+    for handler in definition.handlers.values():
+        io = handler.handler_io
+        for hint, serde in ((io.input_type, io.input_serde), (io.output_type, io.output_serde)):
+            if hint is None or hint.generate_json_schema is None:
+                continue
+            if isinstance(serde, JsonSerde):
+                hint.generate_json_schema = functools.partial(
+                    _schema_or_fallback, hint.generate_json_schema, serde
+                )
+
+
+def _schema_or_fallback(
+    sdk_schema: Callable[[], dict[str, Any]], serde: JsonSerde[Any]
+) -> dict[str, Any] | None:
+    try:
+        return sdk_schema()
+    except Exception as sdk_error:
+        try:
+            return serde.json_schema()
+        except Exception as error:
+            logger.warning(
+                "%s: announcing `%s` (from %s) without a JSON schema: restate-sdk could not "
+                "build one (%s: %s), nor could the glue (%s: %s)",
+                serde.handler or "a handler",
+                serde.annotation,
+                serde.module,
+                type(sdk_error).__name__,
+                sdk_error,
+                type(error).__name__,
+                error,
+            )
+            return None
 
 
 def _imported(local: str, spec: str) -> Any:
@@ -159,6 +275,26 @@ def _imported(local: str, spec: str) -> Any:
     if local == module_name.split(".", 1)[0]:
         return importlib.import_module(local)
     return module
+
+
+def _reachable(tp: Any, seen: set[int]) -> list[type]:
+    """The classes `tp` is or holds, in its type arguments and fields, recursively."""
+    if id(tp) in seen:
+        return []
+    seen.add(id(tp))
+    if get_origin(tp) is not None:
+        return [c for arg in get_args(tp) for c in _reachable(arg, seen)]
+    if not isinstance(tp, type):
+        return []
+    return [tp, *(c for field in _fields(tp) for c in _reachable(field, seen))]
+
+
+def _fields(tp: type) -> list[Any]:
+    """The annotated field types of a dataclass, pydantic model or Struct (or any class)."""
+    try:
+        return list(get_type_hints(tp).values())
+    except Exception:  # a field type that cannot be resolved: let the codec report it
+        return []
 
 
 def _uses(tp: Any, base: type, seen: set[int]) -> bool:
@@ -172,11 +308,8 @@ def _uses(tp: Any, base: type, seen: set[int]) -> bool:
         return False
     if issubclass(tp, base):
         return True
-    try:  # dataclasses, pydantic models and Structs declare their fields as annotations
-        fields = get_type_hints(tp)
-    except Exception:  # a field type that cannot be resolved: let the codec report it
-        return False
-    return any(_uses(field, base, seen) for field in fields.values())
+    # dataclasses, pydantic models and Structs declare their fields as annotations
+    return any(_uses(field, base, seen) for field in _fields(tp))
 
 
 class InvalidRequest:

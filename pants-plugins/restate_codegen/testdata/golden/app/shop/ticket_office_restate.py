@@ -11,7 +11,13 @@
 from __future__ import annotations
 
 import restate
-from restate_glue import JsonSerde, RequestSerde, checked, require_runtime
+from restate_glue import (
+    JsonSerde,
+    RequestSerde,
+    checked,
+    fill_json_schemas,
+    require_runtime,
+)
 
 from app.shop import ticket_office
 
@@ -63,3 +69,6 @@ definition.handler(
         handler="ticket-office/echo",
     ),
 )(checked(ticket_office.echo))
+
+# Discovery describes every handler, even where restate-sdk cannot build a JSON schema.
+fill_json_schemas(definition)
