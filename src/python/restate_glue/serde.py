@@ -121,20 +121,19 @@ class JsonSerde(Serde[T], Generic[T]):
             return bytes, bytes
         msgspec = self._msgspec(tp)
         if msgspec is not None:  # msgspec handles the dataclasses and primitives around them too
-            # A Decoder built once per type costs a third less per call than decode(type=).
-            # Pydantic models inside Structs go through pydantic, by the hooks.
-            return (
-                msgspec.json.Decoder(tp, dec_hook=_pydantic_from_builtins).decode,
-                msgspec.json.Encoder(enc_hook=_pydantic_to_builtins).encode,
-            )
+            return _msgspec_codec(msgspec, tp)
         try:
             adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
         except pydantic.PydanticUserError as error:
             if error.code != "typed-dict-version":
                 raise
-            # pydantic takes only typing_extensions.TypedDict before Python 3.12; restate-sdk's
-            # own serde passes such values through as plain JSON, and so do we.
-            return json.loads, _json_dumps
+            # pydantic takes only typing_extensions.TypedDict before Python 3.12. msgspec takes
+            # typing's, and the dataclasses, enums and Literals around it; without msgspec,
+            # plain JSON, as restate-sdk's own serde passes such values.
+            msgspec = _import_msgspec()
+            if msgspec is None:
+                return json.loads, _json_dumps
+            return _msgspec_codec(msgspec, tp)
         return adapter.validate_json, adapter.dump_json
 
     def deserialize(self, buf: bytes) -> T | None:
@@ -171,28 +170,49 @@ class JsonSerde(Serde[T], Generic[T]):
 
     def json_schema(self) -> dict[str, Any] | None:
         """The JSON schema of the annotation, as the (de)serialization sees it; None for the
-        raw body (`bytes`) and for what pydantic cannot describe (a `typing.TypedDict`)."""
+        raw body (`bytes`)."""
         tp = self._type
         if tp is bytes:
             return None
         msgspec = self._msgspec(tp)
         if msgspec is not None:
-            defs: dict[str, Any] = {}
-            schema: dict[str, Any] = msgspec.json.schema(
-                tp, schema_hook=functools.partial(_pydantic_schema, defs)
-            )
-            if defs:
-                schema.setdefault("$defs", {}).update(
-                    (name, d) for name, d in defs.items() if name not in schema["$defs"]
-                )
-            return schema
+            return _msgspec_schema(msgspec, tp)
         try:
             adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
         except pydantic.PydanticUserError as error:
             if error.code != "typed-dict-version":
                 raise
-            return None
+            msgspec = _import_msgspec()
+            return None if msgspec is None else _msgspec_schema(msgspec, tp)
         return adapter.json_schema(mode="serialization")
+
+
+def _import_msgspec() -> Any:
+    try:
+        return importlib.import_module("msgspec")
+    except ImportError:
+        return None
+
+
+def _msgspec_codec(msgspec: Any, tp: Any) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    # A Decoder built once per type costs a third less per call than decode(type=). Pydantic
+    # models inside go through pydantic, by the hooks.
+    return (
+        msgspec.json.Decoder(tp, dec_hook=_pydantic_from_builtins).decode,
+        msgspec.json.Encoder(enc_hook=_pydantic_to_builtins).encode,
+    )
+
+
+def _msgspec_schema(msgspec: Any, tp: Any) -> dict[str, Any]:
+    defs: dict[str, Any] = {}
+    schema: dict[str, Any] = msgspec.json.schema(
+        tp, schema_hook=functools.partial(_pydantic_schema, defs)
+    )
+    if defs:
+        schema.setdefault("$defs", {}).update(
+            (name, d) for name, d in defs.items() if name not in schema["$defs"]
+        )
+    return schema
 
 
 def _json_dumps(value: Any) -> bytes:

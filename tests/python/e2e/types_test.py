@@ -20,7 +20,7 @@ import msgspec
 import pytest
 from pydantic import BaseModel
 
-from e2e.support import eventually, with_ingress
+from e2e.support import assert_same, eventually, with_ingress
 from e2e.types import type_zoo
 from e2e.types.deployment import (
     TypeZooIngressClient,
@@ -56,29 +56,6 @@ def call(
         return await method(TypeZooIngressClient(http))
 
     return with_ingress(env, body)
-
-
-def assert_same(actual: object, expected: object) -> None:
-    """Equal, and of exactly the same type all the way down (lists, dicts, dataclass fields,
-    pydantic fields, Struct fields)."""
-    assert type(actual) is type(expected), f"{actual!r} is a {type(actual)}, not {type(expected)}"
-    assert actual == expected
-    if isinstance(expected, list):
-        for a, e in zip(cast(list[object], actual), expected):
-            assert_same(a, e)
-    elif isinstance(expected, dict):
-        assert list(cast(dict[str, object], actual)) == list(expected)
-        for k, e in expected.items():
-            assert_same(cast(dict[str, object], actual)[k], e)
-    elif dataclasses.is_dataclass(expected):
-        for f in dataclasses.fields(expected):
-            assert_same(getattr(actual, f.name), getattr(expected, f.name))
-    elif isinstance(expected, BaseModel):
-        for name in type(expected).model_fields:
-            assert_same(getattr(actual, name), getattr(expected, name))
-    elif isinstance(expected, msgspec.Struct):
-        for name in expected.__struct_fields__:
-            assert_same(getattr(actual, name), getattr(expected, name))
 
 
 def test_deployment_serves_the_zoo(zoo_env: RestateTestEnvironment) -> None:
