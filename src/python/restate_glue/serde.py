@@ -167,7 +167,6 @@ class JsonSerde(Serde[T], Generic[T]):
                 "Return (or pass) a value of the declared type, or declare the type it is.",
             ) from error
 
-
     def json_schema(self) -> dict[str, Any] | None:
         """The JSON schema of the annotation, as the (de)serialization sees it; None for the
         raw body (`bytes`)."""

@@ -155,7 +155,7 @@ def test_a_pydantic_model_holding_a_struct_is_a_clear_error() -> None:
 
 def _discovered(service: restate.Service) -> dict[str, Any]:
     async def discover() -> dict[str, Any]:
-        transport = httpx.ASGITransport(app=restate.app([service]))  # type: ignore[arg-type]
+        transport = httpx.ASGITransport(app=restate.app([service]))
         async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
             response = await http.get(
                 "/discover", headers={"accept": "application/vnd.restate.endpointmanifest.v3+json"}

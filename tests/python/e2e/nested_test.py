@@ -53,7 +53,7 @@ LINES: dict[str, list[Line | None]] = {
     "first": [Line(sku="s1", kind="bag", grade=Grade.A), None],
     "second": [Line(sku="s2", kind="box", grade=Grade.B)],
 }
-MINGLED = [{"a": 1, "b": [None, {"c": "d"}]}, {"a": "two"}, {}]
+MINGLED: list[dict[str, Any]] = [{"a": 1, "b": [None, {"c": "d"}]}, {"a": "two"}, {}]
 
 Client = NestedZooIngressClient
 

@@ -11,14 +11,11 @@ dataclass, not a dict; a Struct as that Struct; a float as a float, ...).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import httpx
-import msgspec
 import pytest
-from pydantic import BaseModel
 
 from e2e.support import assert_same, eventually, with_ingress
 from e2e.types import type_zoo
