@@ -40,8 +40,10 @@ class SerdeError(restate.TerminalError):
 class JsonSerde(Serde[T], Generic[T]):
     """JSON for one request or response type, whatever the type is made of.
 
-    msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
-    primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
+    Types holding msgspec Structs go through msgspec (pydantic models inside them through
+    pydantic, by msgspec's hooks); everything else (dataclasses, pydantic models, primitives,
+    Optional, list, dict, ...) through pydantic's TypeAdapter, except what pydantic refuses
+    (`typing.TypedDict` before Python 3.12), which msgspec serves too. The annotation is
     evaluated in `module` at the first (de)serialization, as restate-sdk's decorator would read
     it there, so building one imports nothing. `imports` adds names to that namespace, imported
     only then: `{"Rally": "app.models:Rally"}` (an attribute), `{"m": "app.models"}` (a module;
@@ -222,14 +224,15 @@ def _pydantic_to_builtins(value: Any) -> Any:
     """msgspec's `enc_hook`: a pydantic model inside a Struct, as pydantic would write it."""
     if isinstance(value, pydantic.BaseModel):
         return value.model_dump(mode="json")
-    raise NotImplementedError(f"cannot encode {type(value).__name__} objects")
+    raise TypeError(f"Encoding objects of type {type(value).__name__} is unsupported")
 
 
 def _pydantic_from_builtins(tp: Any, value: Any) -> Any:
     """msgspec's `dec_hook`: a pydantic model inside a Struct, validated by pydantic."""
     if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
         return tp.model_validate(value)
-    raise NotImplementedError(f"cannot decode {tp!r}")
+    # msgspec reports a TypeError here as a ValidationError naming the path, as without a hook.
+    raise TypeError(f"Decoding {getattr(tp, '__name__', tp)} objects is unsupported")
 
 
 def _pydantic_schema(defs: dict[str, Any], tp: Any) -> dict[str, Any]:
