@@ -104,10 +104,25 @@ class Line(typing.TypedDict):
     qty: int
 
 
-def test_typing_typed_dict_is_plain_json_like_the_sdk() -> None:
-    serde = JsonSerde[list[Line]]("list[Line]", __name__)
+@dataclass
+class Invoice:
+    lines: list[Line]
+    to: Optional[Profile] = None
+
+
+def test_typing_typed_dict_is_served_though_pydantic_refuses_it() -> None:
+    serde = RequestSerde[list[Line]]("list[Line]", __name__)
     lines: list[Line] = [{"sku": "a", "qty": 2}]
     assert serde.decode(serde.serialize(lines)) == lines
+    invalid = serde.deserialize(b'[{"sku": "a", "qty": "two"}]')
+    assert isinstance(invalid, InvalidRequest) and "Expected `int`" in invalid.message
+    # ... also inside a dataclass, next to a pydantic model: the dataclass comes back.
+    invoice = JsonSerde[Invoice]("Invoice", __name__)
+    value = Invoice(lines=lines, to=Profile(email="a@b"))
+    assert invoice.serialize(value) == (
+        b'{"lines":[{"sku":"a","qty":2}],"to":{"email":"a@b","tags":[]}}'
+    )
+    assert invoice.decode(invoice.serialize(value)) == value
 
 
 def test_bytes_is_the_raw_body() -> None:
