@@ -673,6 +673,7 @@ def _tidy(text: str) -> str:
 _ADAPTER_IMPORTS = (
     _Import("restate", None, "restate"),
     _Import("restate_glue", "JsonSerde", "JsonSerde"),
+    _Import("restate_glue", "fill_json_schemas", "fill_json_schemas"),
     _Import("restate_glue", "require_runtime", "require_runtime"),
 )
 _ADAPTER_NAMES = ("definition",)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from restate_codegen.analysis import analyze_component
@@ -424,6 +424,7 @@ def test_client_class_names_derive_from_restate_names() -> None:
     assert 'RequestSerde(\n        "typing.Any",\n        "app.shop.ticket_office",' in adapter
 
 
+@settings(deadline=None)  # rendering takes ~60 ms; a busy 2-core machine triples that
 @given(st.from_regex(COMPONENT_NAME, fullmatch=True))
 def test_every_name_restate_accepts_renders_valid_python(name: str) -> None:
     if component_name_problem(name) is not None:  # the reserved restate*/openapi names

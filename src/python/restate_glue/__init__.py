@@ -36,7 +36,7 @@ from restate_glue.ingress import (
     reject_awakeable,
     resolve_awakeable,
 )
-from restate_glue.serde import JsonSerde, RequestSerde, SerdeError, checked
+from restate_glue.serde import JsonSerde, RequestSerde, SerdeError, checked, fill_json_schemas
 from restate_glue.version import RuntimeVersionError, __version__, require_runtime
 
 __all__ = [
@@ -62,6 +62,7 @@ __all__ = [
     "__version__",
     "cancel_invocation",
     "checked",
+    "fill_json_schemas",
     "ingress_request",
     "reject_awakeable",
     "require_runtime",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import logging
 import sys
 import typing
 from collections.abc import Callable, Coroutine, Mapping
@@ -15,6 +16,8 @@ import restate
 from restate.serde import Serde
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 _SUPPORTED = (
     "pydantic models, dataclasses, msgspec Structs, TypedDicts, enums, Literal, "
@@ -37,8 +40,10 @@ class SerdeError(restate.TerminalError):
 class JsonSerde(Serde[T], Generic[T]):
     """JSON for one request or response type, whatever the type is made of.
 
-    msgspec Structs go through msgspec; everything else (dataclasses, pydantic models,
-    primitives, Optional, list, dict, ...) through pydantic's TypeAdapter. The annotation is
+    Types holding msgspec Structs go through msgspec (pydantic models inside them through
+    pydantic, by msgspec's hooks); everything else (dataclasses, pydantic models, primitives,
+    Optional, list, dict, ...) through pydantic's TypeAdapter, except what pydantic refuses
+    (`typing.TypedDict` before Python 3.12), which msgspec serves too. The annotation is
     evaluated in `module` at the first (de)serialization, as restate-sdk's decorator would read
     it there, so building one imports nothing. `imports` adds names to that namespace, imported
     only then: `{"Rally": "app.models:Rally"}` (an attribute), `{"m": "app.models"}` (a module;
@@ -101,31 +106,45 @@ class JsonSerde(Serde[T], Generic[T]):
         namespace.update((local, _imported(local, spec)) for local, spec in self.imports.items())
         return eval(self.annotation, namespace)
 
+    def _msgspec(self, tp: Any) -> Any:
+        """The msgspec module if `tp` holds msgspec Structs (then msgspec serves all of it),
+        else None. Raises TypeError for a pydantic model holding a Struct: neither library
+        can serve that."""
+        msgspec = sys.modules.get("msgspec")
+        if msgspec is None or not _uses(tp, msgspec.Struct, set()):
+            return None
+        if any(
+            issubclass(model, pydantic.BaseModel)
+            and any(_uses(field, msgspec.Struct, set()) for field in _fields(model))
+            for model in _reachable(tp, set())
+        ):
+            raise TypeError(
+                f"{self.annotation} (in {self.module}) has a pydantic model with a msgspec "
+                "Struct field, and pydantic cannot serialize Structs: make that field a "
+                "pydantic model or a dataclass, or the model a Struct"
+            )
+        return msgspec
+
     @functools.cached_property
     def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
         tp = self._type
         if tp is bytes:  # the raw body, not a JSON string
             return bytes, bytes
-        msgspec = sys.modules.get("msgspec")
-        structs = msgspec is not None and _uses(tp, msgspec.Struct, set())
-        if structs and _uses(tp, pydantic.BaseModel, set()):
-            raise TypeError(
-                f"{self.annotation} (in {self.module}) mixes msgspec Structs and pydantic "
-                "models, and neither library serializes the other's: use one of them here"
-            )
-        if (
-            structs and msgspec is not None
-        ):  # msgspec handles the dataclasses and primitives around them too
-            # A Decoder built once per type costs a third less per call than decode(type=).
-            return msgspec.json.Decoder(tp).decode, msgspec.json.Encoder().encode
+        msgspec = self._msgspec(tp)
+        if msgspec is not None:  # msgspec handles the dataclasses and primitives around them too
+            return _msgspec_codec(msgspec, tp)
         try:
             adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
         except pydantic.PydanticUserError as error:
             if error.code != "typed-dict-version":
                 raise
-            # pydantic takes only typing_extensions.TypedDict before Python 3.12; restate-sdk's
-            # own serde passes such values through as plain JSON, and so do we.
-            return json.loads, _json_dumps
+            # pydantic takes only typing_extensions.TypedDict before Python 3.12. msgspec takes
+            # typing's, and the dataclasses, enums and Literals around it; without msgspec,
+            # plain JSON, as restate-sdk's own serde passes such values.
+            msgspec = _import_msgspec()
+            if msgspec is None:
+                return json.loads, _json_dumps
+            return _msgspec_codec(msgspec, tp)
         return adapter.validate_json, adapter.dump_json
 
     def deserialize(self, buf: bytes) -> T | None:
@@ -159,9 +178,124 @@ class JsonSerde(Serde[T], Generic[T]):
                 "Return (or pass) a value of the declared type, or declare the type it is.",
             ) from error
 
+    def json_schema(self) -> dict[str, Any] | None:
+        """The JSON schema of the annotation, as the (de)serialization sees it; None for the
+        raw body (`bytes`)."""
+        tp = self._type
+        if tp is bytes:
+            return None
+        msgspec = self._msgspec(tp)
+        if msgspec is not None:
+            return _msgspec_schema(msgspec, tp)
+        try:
+            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
+        except pydantic.PydanticUserError as error:
+            if error.code != "typed-dict-version":
+                raise
+            msgspec = _import_msgspec()
+            return None if msgspec is None else _msgspec_schema(msgspec, tp)
+        return adapter.json_schema(mode="serialization")
+
+
+def _import_msgspec() -> Any:
+    try:
+        return importlib.import_module("msgspec")
+    except ImportError:
+        return None
+
+
+def _msgspec_codec(msgspec: Any, tp: Any) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    # A Decoder built once per type costs a third less per call than decode(type=). Pydantic
+    # models inside go through pydantic, by the hooks.
+    return (
+        msgspec.json.Decoder(tp, dec_hook=_pydantic_from_builtins).decode,
+        msgspec.json.Encoder(enc_hook=_pydantic_to_builtins).encode,
+    )
+
+
+def _msgspec_schema(msgspec: Any, tp: Any) -> dict[str, Any]:
+    defs: dict[str, Any] = {}
+    schema: dict[str, Any] = msgspec.json.schema(
+        tp, schema_hook=functools.partial(_pydantic_schema, defs)
+    )
+    if defs:
+        schema.setdefault("$defs", {}).update(
+            (name, d) for name, d in defs.items() if name not in schema["$defs"]
+        )
+    return schema
+
 
 def _json_dumps(value: Any) -> bytes:
     return json.dumps(value).encode("utf-8")
+
+
+def _pydantic_to_builtins(value: Any) -> Any:
+    """msgspec's `enc_hook`: a pydantic model inside a Struct, as pydantic would write it."""
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"Encoding objects of type {type(value).__name__} is unsupported")
+
+
+def _pydantic_from_builtins(tp: Any, value: Any) -> Any:
+    """msgspec's `dec_hook`: a pydantic model inside a Struct, validated by pydantic."""
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        return tp.model_validate(value)
+    # msgspec reports a TypeError here as a ValidationError naming the path, as without a hook.
+    raise TypeError(f"Decoding {getattr(tp, '__name__', tp)} objects is unsupported")
+
+
+def _pydantic_schema(defs: dict[str, Any], tp: Any) -> dict[str, Any]:
+    """msgspec's `schema_hook`: pydantic's own schema of a model inside a Struct, its
+    definitions moved to the top level (`defs`), where its references point."""
+    if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
+        schema = tp.model_json_schema(mode="serialization", ref_template="#/$defs/{model}")
+        defs.update(schema.pop("$defs", {}))
+        return schema
+    raise NotImplementedError(f"no JSON schema for {tp!r}")
+
+
+def fill_json_schemas(definition: Any) -> None:
+    """Lets restate-sdk's discovery describe every handler of `definition` (a Service,
+    VirtualObject or Workflow whose handlers use the glue's serdes).
+
+    restate-sdk builds the JSON schema of a msgspec Struct or pydantic model request/response
+    itself, when the endpoint is discovered; for a Struct holding a pydantic model msgspec
+    raises there, discovery answers 500 and no handler of the whole deployment registers.
+    Where that happens, the schema comes from the glue's serde instead; if that fails too,
+    the handler is announced without a schema and a warning names it and both errors.
+    """
+    for handler in definition.handlers.values():
+        io = handler.handler_io
+        for hint, serde in ((io.input_type, io.input_serde), (io.output_type, io.output_serde)):
+            if hint is None or hint.generate_json_schema is None:
+                continue
+            if isinstance(serde, JsonSerde):
+                hint.generate_json_schema = functools.partial(
+                    _schema_or_fallback, hint.generate_json_schema, serde
+                )
+
+
+def _schema_or_fallback(
+    sdk_schema: Callable[[], dict[str, Any]], serde: JsonSerde[Any]
+) -> dict[str, Any] | None:
+    try:
+        return sdk_schema()
+    except Exception as sdk_error:
+        try:
+            return serde.json_schema()
+        except Exception as error:
+            logger.warning(
+                "%s: announcing `%s` (from %s) without a JSON schema: restate-sdk could not "
+                "build one (%s: %s), nor could the glue (%s: %s)",
+                serde.handler or "a handler",
+                serde.annotation,
+                serde.module,
+                type(sdk_error).__name__,
+                sdk_error,
+                type(error).__name__,
+                error,
+            )
+            return None
 
 
 def _imported(local: str, spec: str) -> Any:
@@ -172,6 +306,26 @@ def _imported(local: str, spec: str) -> Any:
     if local == module_name.split(".", 1)[0]:
         return importlib.import_module(local)
     return module
+
+
+def _reachable(tp: Any, seen: set[int]) -> list[type]:
+    """The classes `tp` is or holds, in its type arguments and fields, recursively."""
+    if id(tp) in seen:
+        return []
+    seen.add(id(tp))
+    if get_origin(tp) is not None:
+        return [c for arg in get_args(tp) for c in _reachable(arg, seen)]
+    if not isinstance(tp, type):
+        return []
+    return [tp, *(c for field in _fields(tp) for c in _reachable(field, seen))]
+
+
+def _fields(tp: type) -> list[Any]:
+    """The annotated field types of a dataclass, pydantic model or Struct (or any class)."""
+    try:
+        return list(get_type_hints(tp).values())
+    except Exception:  # a field type that cannot be resolved: let the codec report it
+        return []
 
 
 def _uses(tp: Any, base: type, seen: set[int]) -> bool:
@@ -185,11 +339,8 @@ def _uses(tp: Any, base: type, seen: set[int]) -> bool:
         return False
     if issubclass(tp, base):
         return True
-    try:  # dataclasses, pydantic models and Structs declare their fields as annotations
-        fields = get_type_hints(tp)
-    except Exception:  # a field type that cannot be resolved: let the codec report it
-        return False
-    return any(_uses(field, base, seen) for field in fields.values())
+    # dataclasses, pydantic models and Structs declare their fields as annotations
+    return any(_uses(field, base, seen) for field in _fields(tp))
 
 
 class InvalidRequest:

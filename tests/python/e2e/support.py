@@ -1,14 +1,17 @@
-"""Helpers for the end-to-end tests: run async code against an environment's ingress, and wait
-for something to become true within a bound."""
+"""Helpers for the end-to-end tests: run async code against an environment's ingress, wait
+for something to become true within a bound, compare values type for type."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import httpx
+import msgspec
+from pydantic import BaseModel
 
 from restate_local.harness import RestateTestEnvironment
 
@@ -67,3 +70,26 @@ def wait_for(
         if time.monotonic() > deadline:
             raise AssertionError(f"after {timeout:g}s still not {what}: last value {value!r}")
         time.sleep(interval)
+
+
+def assert_same(actual: object, expected: object) -> None:
+    """Equal, and of exactly the same type all the way down (lists, dicts, dataclass fields,
+    pydantic fields, Struct fields)."""
+    assert type(actual) is type(expected), f"{actual!r} is a {type(actual)}, not {type(expected)}"
+    assert actual == expected
+    if isinstance(expected, list):
+        for a, e in zip(cast(list[object], actual), expected):
+            assert_same(a, e)
+    elif isinstance(expected, dict):
+        assert list(cast(dict[str, object], actual)) == list(expected)
+        for k, e in expected.items():
+            assert_same(cast(dict[str, object], actual)[k], e)
+    elif dataclasses.is_dataclass(expected):
+        for f in dataclasses.fields(expected):
+            assert_same(getattr(actual, f.name), getattr(expected, f.name))
+    elif isinstance(expected, BaseModel):
+        for name in type(expected).model_fields:
+            assert_same(getattr(actual, name), getattr(expected, name))
+    elif isinstance(expected, msgspec.Struct):
+        for name in expected.__struct_fields__:
+            assert_same(getattr(actual, name), getattr(expected, name))

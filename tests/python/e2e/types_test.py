@@ -11,17 +11,13 @@ dataclass, not a dict; a Struct as that Struct; a float as a float, ...).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import httpx
-import msgspec
 import pytest
-import restate
-from pydantic import BaseModel
 
-from e2e.support import eventually, with_ingress
+from e2e.support import assert_same, eventually, with_ingress
 from e2e.types import type_zoo
 from e2e.types.deployment import (
     TypeZooIngressClient,
@@ -34,8 +30,6 @@ from e2e.types.deployment import (
 from e2e.types.models import Batch, Envelope, Point, Reading, RelayReport, Route, Sample, Tag, Track
 from e2e.types.type_zoo import Box
 from e2e.types.zoo_mixed_restate_client import ZooMixedIngressClient
-from restate_glue import SerdeError
-from restate_local.errors import DeploymentRegistrationError
 from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
 from restate_local.serving import AsgiApp
@@ -61,33 +55,10 @@ def call(
     return with_ingress(env, body)
 
 
-def assert_same(actual: object, expected: object) -> None:
-    """Equal, and of exactly the same type all the way down (lists, dicts, dataclass fields,
-    pydantic fields, Struct fields)."""
-    assert type(actual) is type(expected), f"{actual!r} is a {type(actual)}, not {type(expected)}"
-    assert actual == expected
-    if isinstance(expected, list):
-        for a, e in zip(cast(list[object], actual), expected):
-            assert_same(a, e)
-    elif isinstance(expected, dict):
-        assert list(cast(dict[str, object], actual)) == list(expected)
-        for k, e in expected.items():
-            assert_same(cast(dict[str, object], actual)[k], e)
-    elif dataclasses.is_dataclass(expected):
-        for f in dataclasses.fields(expected):
-            assert_same(getattr(actual, f.name), getattr(expected, f.name))
-    elif isinstance(expected, BaseModel):
-        for name in type(expected).model_fields:
-            assert_same(getattr(actual, name), getattr(expected, name))
-    elif isinstance(expected, msgspec.Struct):
-        for name in expected.__struct_fields__:
-            assert_same(getattr(actual, name), getattr(expected, name))
-
-
 def test_deployment_serves_the_zoo(zoo_env: RestateTestEnvironment) -> None:
-    assert set(services) == {"TypeZoo", "ZooRelay"}
+    assert set(services) == {"TypeZoo", "ZooRelay", "ZooMixed"}
     assert set(objects) == {"ZooShelf"}
-    assert set(zoo_env.deployment.services) == {"TypeZoo", "ZooRelay", "ZooShelf"}
+    assert set(zoo_env.deployment.services) == {"TypeZoo", "ZooRelay", "ZooShelf", "ZooMixed"}
 
 
 # -- ingress round trips, one per type kind --------------------------------------------------
@@ -157,13 +128,12 @@ def test_handler_returning_none(zoo_env: RestateTestEnvironment, unique_key: str
     assert_same(seen[0], point)
 
 
-# -- mixed codecs: known codegen gaps --------------------------------------------------------
+# -- mixed codecs ------------------------------------------------------------------------------
 #
-# The generated `_JsonSerde` picks msgspec when the annotation's *type arguments* mention a
-# msgspec Struct (`_mentions` walks `get_args`, not the fields of dataclasses / models / Structs),
-# and pydantic's TypeAdapter otherwise. A Struct nested in a dataclass's field therefore goes to
-# pydantic, which has no schema for Structs; a pydantic model nested in a Struct goes to msgspec,
-# which cannot encode/decode pydantic models. Both fail in the client, before any request.
+# A dataclass nesting a Struct goes through msgspec; so does a Struct nesting a pydantic model
+# (msgspec hands the model to pydantic). restate-sdk alone cannot build the JSON schema of the
+# latter (msgspec raises at discovery, and no handler of the deployment would register); the
+# adapter's `fill_json_schemas` supplies it, so the zoo's deployment serves ZooMixed too.
 
 
 def test_dataclass_nesting_a_struct(zoo_env: RestateTestEnvironment) -> None:
@@ -171,35 +141,52 @@ def test_dataclass_nesting_a_struct(zoo_env: RestateTestEnvironment) -> None:
     assert_same(call(zoo_env, lambda z: z.echo_sample(sample)), sample)
 
 
-def test_struct_nesting_a_pydantic_model_is_a_clear_error(
+def test_deployment_with_a_struct_nesting_a_pydantic_model_registers(
     zoo_env: RestateTestEnvironment,
 ) -> None:
-    batch = Batch(tag=TAG, readings=[READING])
+    assert "ZooMixed" in zoo_env.deployment.services
+    # Discovery announced the glue's schema of the request: pydantic's, for the nested model.
+    schema = discovered_schema(zoo_env, "ZooMixed", "echo_batch", "input")
+    assert schema["$ref"] == "#/$defs/Batch"
+    assert schema["$defs"]["Batch"]["properties"]["tag"]["title"] == "Tag"
+    assert schema["$defs"]["Batch"]["properties"]["readings"]["items"] == {
+        "$ref": "#/$defs/Reading"
+    }
+    assert set(schema["$defs"]) == {"Batch", "Reading"}
+
+
+def test_struct_nesting_a_pydantic_model_round_trips(zoo_env: RestateTestEnvironment) -> None:
+    batch = Batch(tag=TAG, readings=[READING, Reading(sensor="s2", values=[])])
 
     async def body(http: httpx.AsyncClient) -> Batch:
-        # ZooMixed is not served (see below); the client fails before sending anything.
         return await ZooMixedIngressClient(http).echo_batch(batch)
 
-    with pytest.raises(SerdeError, match="mixes msgspec Structs and pydantic models") as error:
-        with_ingress(zoo_env, body)
-    assert isinstance(error.value.__cause__, TypeError)
+    assert_same(with_ingress(zoo_env, body), batch)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DeploymentRegistrationError,
-    reason="codegen gap (templates/adapter.py.j2): the adapter hands restate-sdk the handler "
-    "with its annotations, and the SDK's discovery builds a JSON schema from them with "
-    "msgspec, which raises TypeError for a Struct nesting a pydantic model: discovery answers "
-    "500 and the whole deployment cannot register",
-)
-def test_deployment_with_a_struct_nesting_a_pydantic_model_registers(
-    restate_env_factory: EnvFactory,
+def test_struct_nesting_a_pydantic_model_rejects_an_invalid_model_with_a_400(
+    zoo_env: RestateTestEnvironment,
 ) -> None:
-    from e2e.types import zoo_mixed_restate
+    with zoo_env.client() as http:
+        response = http.post(
+            "/ZooMixed/echo_batch",
+            content=b'{"tag": {"name": 3}, "readings": []}',
+            headers={"content-type": "application/json"},
+        )
+    assert response.status_code == 400, response.text
+    assert "validation error for Tag" in response.json()["message"]
 
-    mixed_app = cast(AsgiApp, restate.app([zoo_mixed_restate.definition]))
-    restate_env_factory(mixed_app, label="zoo_mixed")
+
+def discovered_schema(
+    env: RestateTestEnvironment, service: str, handler: str, side: str
+) -> dict[str, Any]:
+    """The JSON schema Restate registered for a handler's input or output (admin API)."""
+    with httpx.Client(base_url=env.admin_url) as admin:
+        response = admin.get(f"/services/{service}")
+    response.raise_for_status()
+    handlers = {h["name"]: h for h in response.json()["handlers"]}
+    schema: dict[str, Any] = handlers[handler][f"{side}_json_schema"]
+    return schema
 
 
 # -- ctx calls and sends ---------------------------------------------------------------------

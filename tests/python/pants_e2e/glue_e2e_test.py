@@ -6,7 +6,8 @@ What the issue demands, checked with the Pants that ./pants bootstrapped (and it
    `pants run`, `pants package` (and `pants check`, `pants export-codegen`) see the new glue, with
    no step in between; also without pantsd, from the persistent caches.
 2. mypy, through `pants check`, rejects a call of a generated client with the wrong request type
-   (naming the line) and accepts the right one.
+   (naming the line) and accepts the right one; it sees the response type through the call's
+   durable future too.
 3. `pants tailor` proposes `restate_service` targets, and `pants export-codegen` writes the
    generated files under dist/codegen.
 
@@ -124,6 +125,23 @@ def test_mypy_rejects_a_wrong_request_type_and_accepts_the_right_one(
 
     project.write({CHECKOUT: shop.checkout(shop.ORDER_CALL)})
     project.ok("check", f"{SHOP}::")
+
+
+def test_mypy_sees_the_response_type_through_the_call_future(project: PantsProject) -> None:
+    project.write(shop.files_v1())
+    wrong = shop.future_checkout("total_cents")  # an int where `checkout` returns a str
+    project.write({CHECKOUT: wrong})
+    result = project.run("check", f"{SHOP}::")
+    assert result.returncode != 0, result.describe()
+    errors = mypy_errors(result)
+    assert errors == [
+        f"{CHECKOUT}:{shop.use_line(wrong)}: error: Incompatible return value type "
+        '(got "int", expected "str")  [return-value]'
+    ], result.describe()
+
+    project.write({CHECKOUT: shop.future_checkout("order_id")})
+    project.ok("check", f"{SHOP}::")
+    project.write(shop.files_v1())
 
 
 def test_glue_cannot_go_stale(project: PantsProject) -> None:

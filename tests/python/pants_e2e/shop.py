@@ -123,6 +123,43 @@ def checkout(call: str) -> str:
     return CHECKOUT_TEMPLATE.format(call=call)
 
 
+# The client call as a durable future, composed with restate.gather and then awaited: mypy
+# must see the handler's response type (Receipt) through it.
+FUTURE_CHECKOUT_TEMPLATE = dedent(
+    '''\
+    """Checks out a basket through the Orders service's typed client, as a future."""
+
+    from __future__ import annotations
+
+    import restate
+
+    from shop.models import Order
+    from shop.orders_restate_client import OrdersClient
+
+
+    async def checkout(ctx: restate.Context, item: str) -> str:
+        """Check out one item."""
+        placed = OrdersClient.from_context(ctx).place(Order(item=item, quantity=1))
+        await restate.gather(placed)
+        receipt = await placed
+        return receipt.{field}  # the use mypy judges
+    '''
+)
+USE_MARKER = "# the use mypy judges"
+
+
+def future_checkout(field: str) -> str:
+    return FUTURE_CHECKOUT_TEMPLATE.format(field=field)
+
+
+def use_line(checkout_text: str) -> int:
+    """The 1-based line of the future's use in a future checkout module."""
+    for number, line in enumerate(checkout_text.splitlines(), start=1):
+        if USE_MARKER in line:
+            return number
+    raise ValueError("no use of the future in the checkout module")
+
+
 def call_line(checkout_text: str) -> int:
     """The 1-based line of the client call in a checkout module."""
     for number, line in enumerate(checkout_text.splitlines(), start=1):

@@ -1,5 +1,5 @@
-"""A `typing.TypedDict` (pydantic refuses it before Python 3.12; served as plain JSON, like
-restate-sdk's own serde does), a type nothing can serialize, and a value that does not match
+"""A `typing.TypedDict` (pydantic refuses it before Python 3.12; the glue serves it through
+msgspec), a type nothing can serialize, and a value that does not match
 its declared type. The last two must end their invocation with a terminal error naming the
 type and the handler, never retry it forever."""
 

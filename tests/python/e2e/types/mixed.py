@@ -1,6 +1,6 @@
-"""A handler whose request is a msgspec Struct nesting a pydantic model: not in the zoo's
-deployment, because restate-sdk cannot produce its JSON schema and then the whole deployment
-fails discovery (see types_test.py)."""
+"""A handler whose request is a msgspec Struct nesting a pydantic model: restate-sdk cannot
+build its JSON schema (msgspec raises TypeError), so the glue supplies it at discovery
+(`restate_glue.fill_json_schemas`; see types_test.py)."""
 
 from __future__ import annotations
 

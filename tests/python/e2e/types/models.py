@@ -58,15 +58,14 @@ class Track(msgspec.Struct):
 
 @dataclass
 class Sample:
-    """A dataclass nesting a msgspec Struct (the generated serde cannot do this yet: see
-    types_test.py)."""
+    """A dataclass nesting a msgspec Struct."""
 
     reading: Reading
     taken_by: str
 
 
 class Batch(msgspec.Struct):
-    """A msgspec Struct nesting a pydantic model (likewise)."""
+    """A msgspec Struct nesting a pydantic model."""
 
     tag: Tag
     readings: list[Reading]

@@ -13,7 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import restate
-from restate_glue import JsonSerde, RequestSerde, checked, require_runtime
+from restate_glue import (
+    JsonSerde,
+    RequestSerde,
+    checked,
+    fill_json_schemas,
+    require_runtime,
+)
 
 from app.shop import ticket_office
 
@@ -84,3 +90,6 @@ definition.handler(
 _HANDLER_DESCRIPTIONS = {"addTicket": "Adds a ticket (target description)."}
 for _handler, _description in _HANDLER_DESCRIPTIONS.items():
     definition.handlers[_handler].description = _description
+
+# Discovery describes every handler, even where restate-sdk cannot build a JSON schema.
+fill_json_schemas(definition)

@@ -13,7 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import restate
-from restate_glue import JsonSerde, RequestSerde, checked, require_runtime
+from restate_glue import (
+    JsonSerde,
+    RequestSerde,
+    checked,
+    fill_json_schemas,
+    require_runtime,
+)
 
 from app.users import signup_flow
 
@@ -66,3 +72,6 @@ definition.handler(
     ),
     state_preload=True,
 )(signup_flow.stage)
+
+# Discovery describes every handler, even where restate-sdk cannot build a JSON schema.
+fill_json_schemas(definition)

@@ -11,7 +11,13 @@
 from __future__ import annotations
 
 import restate
-from restate_glue import JsonSerde, RequestSerde, checked, require_runtime
+from restate_glue import (
+    JsonSerde,
+    RequestSerde,
+    checked,
+    fill_json_schemas,
+    require_runtime,
+)
 
 from app.users import user_manager
 
@@ -72,3 +78,6 @@ definition.handler(
         handler="UserManager/echo_stats",
     ),
 )(checked(user_manager.echo_stats))
+
+# Discovery describes every handler, even where restate-sdk cannot build a JSON schema.
+fill_json_schemas(definition)

@@ -13,7 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import restate
-from restate_glue import JsonSerde, RequestSerde, checked, require_runtime
+from restate_glue import (
+    JsonSerde,
+    RequestSerde,
+    checked,
+    fill_json_schemas,
+    require_runtime,
+)
 
 from app.users import user
 
@@ -51,3 +57,6 @@ definition.handler(
     input_serde=RequestSerde("str", "app.users.user", handler="User/add_tag"),
     output_serde=JsonSerde("list[str]", "app.users.user", handler="User/add_tag"),
 )(checked(user.add_tag))
+
+# Discovery describes every handler, even where restate-sdk cannot build a JSON schema.
+fill_json_schemas(definition)
