@@ -62,9 +62,10 @@ async def ingress_request(
     content_type: str = "application/json",
 ) -> bytes:
     """One request to Restate's ingress (or admin API); `IngressError` unless the status is
-    2xx."""
+    2xx. A `content-type` in `headers` wins over `content_type` (e.g. `bytes` sent as an
+    image)."""
     request_headers = dict(headers or {})
-    if body:
+    if body and not any(name.lower() == "content-type" for name in request_headers):
         request_headers["content-type"] = content_type
     if idempotency_key is not None:
         request_headers["idempotency-key"] = idempotency_key

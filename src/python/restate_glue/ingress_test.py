@@ -15,6 +15,7 @@ from restate_glue.ingress import (
     IngressError,
     InvocationHandle,
     cancel_invocation,
+    ingress_request,
     reject_awakeable,
     resolve_awakeable,
     send_answer,
@@ -136,3 +137,22 @@ def test_handles_and_awakeables_reject_empty_ids() -> None:
         InvocationHandle(httpx.AsyncClient(), "", JsonSerde[int].for_type(int))
     with pytest.raises(ValueError, match="awakeable id"):
         run_with(httpx.Response(202), lambda http: reject_awakeable(http, "", "x"))
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (None, "application/json"),
+        ({"Content-Type": "image/png"}, "image/png"),  # a raw `bytes` body, as the caller says
+        ({"content-type": "text/plain"}, "text/plain"),
+    ],
+)
+def test_a_content_type_the_caller_gives_is_kept(
+    headers: dict[str, str] | None, expected: str
+) -> None:
+    seen = run_with(
+        httpx.Response(200, content=b"{}"),
+        lambda http: ingress_request(http, "POST", "/Svc/h", b"\x89PNG", headers=headers),
+    )
+    [request] = seen
+    assert request.headers.get_list("content-type") == [expected]
