@@ -21,7 +21,6 @@ from restate_local.pytest_plugin import EnvFactory
 from restate_local.server_config import ServerOptions
 from restate_local.serving import AsgiApp
 
-
 # statefulactors crashes 40% of its transitions on purpose and Restate retries them; the
 # server's default backoff grows to 20 s between attempts, which a few crashes in a row turn
 # into minutes. Both sides get the same server, with retries at most 0.5 s apart.
@@ -293,7 +292,7 @@ def test_queueing_client_through_the_typed_ingress_client(
 ) -> None:
     """Upstream's queueing/client.py: send, then await the result later through the handle."""
 
-    async def body(http: Any) -> str:
+    async def body(http: Any) -> object:  # upstream's `run` has no return annotation: Any
         worker = AsyncTaskWorkerIngressClient(http)
         handle = await worker.send().run(TaskOpts(id="task-2"), idempotency_key="task-2")
         return await handle.attach()

@@ -12,9 +12,9 @@ import pytest
 from examples.ported import Script, Step, diff_steps, run_script, with_ingress
 from examples.tour_of_orchestration import deployment, oracle
 from examples.tour_of_orchestration.utils import CONFIRMATION_IDS
+from restate_glue import resolve_awakeable
 from restate_local.harness import RestateTestEnvironment
 from restate_local.pytest_plugin import EnvFactory
-from restate_glue import resolve_awakeable
 from restate_local.serving import AsgiApp
 
 # Three days ahead: the reminder email is scheduled for the day before, about two days out.
