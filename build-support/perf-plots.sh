@@ -3,11 +3,12 @@
 # (--json), and tests/python/perf_plots turns the records into PNGs.
 #
 #   build-support/perf-plots.sh                    # re-plot what docs/perf/*.json records
-#   build-support/perf-plots.sh --rerun [BASE_REF] # run the benchmarks first (about 15 minutes)
+#   build-support/perf-plots.sh --rerun [BASE_REF] # run the benchmarks first (about 25 minutes)
 #
 # --rerun runs, in order: the run-time benchmark (8 alternating rounds, one restate-server), the
 # codegen core before (BASE_REF, default f8f024b, the last commit with the metadata-based
-# analysis) and after in 8 alternating rounds, and export-codegen on 500 targets with the
+# analysis) and after in 8 alternating rounds plus their callgrind instruction counts (needs
+# valgrind), and export-codegen on 500 targets with the
 # plugin from BASE_REF and then from the work tree. Rerun on a quiet machine: the figures are
 # ratios within a round, but a busy machine still widens their spread.
 set -euo pipefail
@@ -22,7 +23,7 @@ if [[ "${1:-}" == "--rerun" ]]; then
   base_ref="${2:-f8f024b}"
   mkdir -p "$out"
   ./pants run tests/python/perf:runtime-overhead -- --rounds 8 --json "$out/runtime-overhead.json"
-  build-support/bench-codegen-core.sh "$base_ref" 8 --json "$out/codegen-core.json"
+  build-support/bench-codegen-core.sh "$base_ref" 8 --instructions --json "$out/codegen-core.json"
 
   base_tree="$(mktemp -d)"
   trap 'rm -rf "$base_tree"' EXIT

@@ -130,8 +130,10 @@ def plot_scale(record: dict[str, Any], path: Path) -> Figure:
     )
     width = 0.8 / max(len(runs), 1)
     for ax, columns, goal, goal_name in bars:
+        tallest = goal
         for i, (run, label) in enumerate(zip(runs, labels)):
             heights = [median_of(require(run, key, path)) for _, key in columns]
+            tallest = max(tallest, *heights)
             xs = [c + i * width for c in range(len(columns))]
             load = run.get("load_average")
             loads = f", load {load[0]:.1f} to {load[1]:.1f}" if load else ""
@@ -142,7 +144,8 @@ def plot_scale(record: dict[str, Any], path: Path) -> Figure:
         ax.set_xticklabels([name for name, _ in columns])
         ax.axhline(goal, color="tab:red", linestyle="--", linewidth=1, label=f"{goal_name} goal")
         ax.set_ylabel("seconds")
-        ax.legend(fontsize="small")
+        ax.set_ylim(0, tallest * 1.45)  # room for the legend above the bars and their labels
+        ax.legend(fontsize="small", loc="upper right")
     cold_ax.set_title("export-codegen ::, cold (pantsd start included)")
     warm_ax.set_title("warm pantsd (one edit: median)")
     what = runs[0].get("what", "") if runs else ""
