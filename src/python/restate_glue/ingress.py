@@ -116,7 +116,27 @@ def delay_params(delay: timedelta | None) -> dict[str, str] | None:
 # Handles
 
 
-class InvocationHandle(Generic[O]):
+class _Result(Generic[O]):
+    """An invocation's result, read through Restate's ingress at `_path` (`.../attach` waits,
+    `.../output` does not)."""
+
+    def __init__(self, http: httpx.AsyncClient, path: str, response_serde: Serde[O]) -> None:
+        self._http = http
+        self._path = path
+        self._serde = response_serde
+
+    async def attach(self) -> O:
+        """Waits for the invocation to finish and returns its result."""
+        body = await ingress_request(self._http, "GET", f"{self._path}/attach")
+        return cast(O, self._serde.deserialize(body))
+
+    async def output(self) -> O:
+        """The result if the invocation has finished; `IngressError` 470 if it has not."""
+        body = await ingress_request(self._http, "GET", f"{self._path}/output")
+        return cast(O, self._serde.deserialize(body))
+
+
+class InvocationHandle(_Result[O]):
     """One invocation, by its id, whose result is an `O`.
 
     `attach()` waits for the result, `output()` returns it if the invocation has finished,
@@ -137,24 +157,14 @@ class InvocationHandle(Generic[O]):
     ) -> None:
         if not invocation_id:
             raise ValueError("an invocation handle needs an invocation id (inv_...)")
-        self._http = http
+        super().__init__(
+            http, f"/restate/invocation/{quote(invocation_id, safe='')}", response_serde
+        )
         self._admin = admin
-        self._serde = response_serde
         self.invocation_id = invocation_id
-        self._path = f"/restate/invocation/{quote(invocation_id, safe='')}"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.invocation_id!r})"
-
-    async def attach(self) -> O:
-        """Waits for the invocation to finish and returns its result."""
-        body = await ingress_request(self._http, "GET", f"{self._path}/attach")
-        return cast(O, self._serde.deserialize(body))
-
-    async def output(self) -> O:
-        """The result if the invocation has finished; `IngressError` 470 if it has not."""
-        body = await ingress_request(self._http, "GET", f"{self._path}/output")
-        return cast(O, self._serde.deserialize(body))
 
     async def cancel(self) -> None:
         """Asks Restate to cancel the invocation; `attach()` then raises the 409 it ends with.
@@ -193,7 +203,7 @@ class SendHandle(InvocationHandle[O]):
         return f"SendHandle({self.invocation_id!r}, accepted={self.accepted})"
 
 
-class IdempotentInvocationHandle(Generic[O]):
+class IdempotentInvocationHandle(_Result[O]):
     """The invocation of one handler with one idempotency key, whose result is an `O`:
     `attach()` waits for it, `output()` returns it if it has finished (`IngressError` 470 if
     not, 404 if no such invocation is known). Restate keeps it for the handler's idempotency
@@ -211,24 +221,13 @@ class IdempotentInvocationHandle(Generic[O]):
     ) -> None:
         if not idempotency_key:
             raise ValueError("an idempotent invocation handle needs a non-empty idempotency key")
-        self._http = http
-        self._serde = response_serde
-        self.idempotency_key = idempotency_key
         target = [component, *([] if key is None else [key]), handler, idempotency_key]
-        self._path = "/restate/invocation/" + "/".join(quote(part, safe="") for part in target)
+        path = "/restate/invocation/" + "/".join(quote(part, safe="") for part in target)
+        super().__init__(http, path, response_serde)
+        self.idempotency_key = idempotency_key
 
     def __repr__(self) -> str:
         return f"IdempotentInvocationHandle({self._path!r})"
-
-    async def attach(self) -> O:
-        """Waits for the invocation to finish and returns its result."""
-        body = await ingress_request(self._http, "GET", f"{self._path}/attach")
-        return cast(O, self._serde.deserialize(body))
-
-    async def output(self) -> O:
-        """The result if the invocation has finished; `IngressError` 470 if it has not."""
-        body = await ingress_request(self._http, "GET", f"{self._path}/output")
-        return cast(O, self._serde.deserialize(body))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -126,15 +126,17 @@ class JsonSerde(Serde[T], Generic[T]):
         return msgspec
 
     @functools.cached_property
-    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+    def _library(self) -> tuple[str, Any]:
+        """Which library serves the type, and its handle: ("bytes", None) for the raw body,
+        ("msgspec", the module), ("pydantic", a TypeAdapter) or ("json", None)."""
         tp = self._type
         if tp is bytes:  # the raw body, not a JSON string
-            return bytes, bytes
+            return "bytes", None
         msgspec = self._msgspec(tp)
         if msgspec is not None:  # msgspec handles the dataclasses and primitives around them too
-            return _msgspec_codec(msgspec, tp)
+            return "msgspec", msgspec
         try:
-            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
+            return "pydantic", pydantic.TypeAdapter(tp)
         except pydantic.PydanticUserError as error:
             if error.code != "typed-dict-version":
                 raise
@@ -142,10 +144,18 @@ class JsonSerde(Serde[T], Generic[T]):
             # typing's, and the dataclasses, enums and Literals around it; without msgspec,
             # plain JSON, as restate-sdk's own serde passes such values.
             msgspec = _import_msgspec()
-            if msgspec is None:
-                return json.loads, _json_dumps
-            return _msgspec_codec(msgspec, tp)
-        return adapter.validate_json, adapter.dump_json
+            return ("json", None) if msgspec is None else ("msgspec", msgspec)
+
+    @functools.cached_property
+    def _codec(self) -> tuple[Callable[[bytes], Any], Callable[[Any], bytes]]:
+        library, handle = self._library
+        if library == "bytes":
+            return bytes, bytes
+        if library == "msgspec":
+            return _msgspec_codec(handle, self._type)
+        if library == "pydantic":
+            return handle.validate_json, handle.dump_json
+        return json.loads, _json_dumps
 
     def deserialize(self, buf: bytes) -> T | None:
         return self.decode(buf)
@@ -180,21 +190,13 @@ class JsonSerde(Serde[T], Generic[T]):
 
     def json_schema(self) -> dict[str, Any] | None:
         """The JSON schema of the annotation, as the (de)serialization sees it; None for the
-        raw body (`bytes`)."""
-        tp = self._type
-        if tp is bytes:
-            return None
-        msgspec = self._msgspec(tp)
-        if msgspec is not None:
-            return _msgspec_schema(msgspec, tp)
-        try:
-            adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(tp)
-        except pydantic.PydanticUserError as error:
-            if error.code != "typed-dict-version":
-                raise
-            msgspec = _import_msgspec()
-            return None if msgspec is None else _msgspec_schema(msgspec, tp)
-        return adapter.json_schema(mode="serialization")
+        raw body (`bytes`) and for plain JSON."""
+        library, handle = self._library
+        if library == "msgspec":
+            return _msgspec_schema(handle, self._type)
+        if library == "pydantic":
+            return cast(dict[str, Any], handle.json_schema(mode="serialization"))
+        return None
 
 
 def _import_msgspec() -> Any:
