@@ -440,6 +440,27 @@ def test_every_name_restate_accepts_renders_valid_python(name: str) -> None:
     assert f"component = {py_str(name)}" in files[1].content
 
 
+@pytest.mark.parametrize("kind", ["Context", "ObjectContext", "WorkflowContext"])
+def test_long_handler_names_wrap_like_ruff(kind: str) -> None:
+    """Generated code reads like code ruff formatted: no line over 100 characters, even for a
+    long handler name (calls and sends are wrapped, one argument per line)."""
+    name = "reserve_every_seat_in_the_concert_hall_for_the_whole_season"
+    text = (
+        f"from restate import {kind}\n"
+        f"async def {name}(ctx: {kind}, request: dict[str, list[int]]) -> list[str]: ...\n"
+    )
+    result = analyze_component("Tickets", [SourceFile("src/python/t.py", "t", text)])
+    assert result.component is not None, result.diagnostics
+    modules = GeneratedModules.for_target("", "t")
+    files = [
+        *render_component(result.component, modules),
+        render_deployment("d", [(result.component, modules)]),
+    ]
+    for file in files:
+        long_lines = [line for line in file.content.splitlines() if len(line) > 100]
+        assert not long_lines, file.path
+
+
 def test_bytes_is_the_raw_body() -> None:
     text = "from restate import Context\nasync def rev(ctx: Context, data: bytes) -> bytes: ...\n"
     result = analyze_component("Raw", [SourceFile("src/python/raw.py", "raw", text)])

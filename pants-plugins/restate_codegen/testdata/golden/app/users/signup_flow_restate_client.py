@@ -145,9 +145,10 @@ class SignupFlowIngressClient(WorkflowIngressClient):
         delay: timedelta | None = None,
         **options: Unpack[CallOptions],
     ) -> SendHandle[SignupResult]:
-        """Starts the workflow (its `run` handler) without waiting.
+        """Starts the workflow without waiting.
 
         The handle's `accepted` is False if the workflow had already been submitted for this key.
+        Main handler: `run`.
         """
         return await self._submit("run", _run, req, delay, options)
 
