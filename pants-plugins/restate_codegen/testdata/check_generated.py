@@ -97,11 +97,25 @@ def make_tree(root: Path) -> None:
     shutil.copytree(HERE / "golden" / "app", root / "app", dirs_exist_ok=True)
 
 
+# The sample's `ticket_office.echo` has no annotations on purpose (served as any JSON, typed
+# `Any` in the clients): strict everywhere else, including the code generated for it.
+MYPY_INI = """\
+[mypy]
+
+[mypy-app.shop.ticket_office]
+disallow_untyped_defs = False
+disallow_incomplete_defs = False
+"""
+
+
 def check_mypy(root: Path) -> None:
+    (root / "mypy.ini").write_text(MYPY_INI)
     mypy = [
         sys.executable,
         "-m",
         "mypy",
+        "--config-file",
+        "mypy.ini",
         "--strict",
         "--python-version",
         "3.11",

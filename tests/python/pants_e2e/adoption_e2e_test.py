@@ -51,7 +51,11 @@ PANTS_TOML = """\
 [GLOBAL]
 pants_version = "{pants_version}"
 plugins = ["restate-pants=={version}"]
-backend_packages = ["pants.backend.python", "restate_pants"]
+backend_packages = [
+  "pants.backend.python",
+  "pants.backend.python.typecheck.mypy",
+  "restate_pants",
+]
 ignore_warnings = ["DEPRECATED: Running Pants in an external Python interpreter"]
 pants_ignore.add = ["/wheels/", "/pex_root/", "/dist/", "/.restate-data/", "/.app-data/"]
 
@@ -85,6 +89,11 @@ search_path = ["<PYENV>", "<PATH>"]
 install_from_resolve = "python-default"
 requirements = ["pytest"]
 
+[mypy]
+install_from_resolve = "python-default"
+requirements = ["mypy"]
+args = ["--strict"]
+
 [test]
 # The harness starts this restate-server binary (see restate_local.server_binary).
 extra_env_vars = ["RESTATE_SERVER_BIN"]
@@ -95,6 +104,7 @@ restate-glue=={VERSION}
 restate-sdk==1.3.0
 httpx==0.28.1
 pytest==7.0.1
+mypy==1.18.2
 """
 
 THIRDPARTY_BUILD = """\
@@ -126,10 +136,20 @@ import restate
 
 async def add(ctx: restate.ObjectContext, amount: int) -> int:
     """Add `amount`; returns the new total."""
-    total = int(await ctx.get("total") or 0) + amount
+    total = (await ctx.get("total", type_hint=int) or 0) + amount
     ctx.set("total", total)
     return total
 '''
+
+WRONG_CALL = """\
+import httpx
+
+from greet.deployment import GreeterIngressClient
+
+
+async def wrong(http: httpx.AsyncClient) -> str:
+    return await GreeterIngressClient(http).greet(42)
+"""
 
 CONFTEST = """\
 import pytest
@@ -271,6 +291,24 @@ def test_test_gets_the_harness_from_the_entry_point(
 ) -> None:
     output = timed(timings, "test", project, "test", "::")
     assert "src/python/greet/greet_test.py:tests succeeded" in output, output
+
+
+def test_check_type_checks_the_handlers_and_the_glue_strictly(
+    project: PantsProject, timings: dict[str, float]
+) -> None:
+    """mypy --strict over the user's code and the generated glue, which imports the runtime
+    wheel: that passes only if the wheel is typed (PEP 561), and a wrongly typed call through a
+    generated client fails."""
+    timed(timings, "check", project, "check", "::")
+    project.write({"src/python/greet/wrong.py": WRONG_CALL})
+    try:
+        result = project.run("check", "::")
+        assert result.returncode != 0, result.stdout + result.stderr
+        assert 'Argument 1 to "greet" of "GreeterIngressClient" has incompatible type' in (
+            result.stdout + result.stderr
+        ), result.stdout + result.stderr
+    finally:
+        project.remove(["src/python/greet/wrong.py"])
 
 
 class ServerCommand:
