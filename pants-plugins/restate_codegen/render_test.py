@@ -1,8 +1,8 @@
 """Golden-file and property tests of the render step.
 
 The sample handler modules under testdata/sample are analysed and rendered; the output must match
-testdata/golden byte for byte. Regenerate with `UPDATE_GOLDEN=1 pytest render_test.py` and review
-the diff. testdata/check_generated.sh proves the golden output against a real Restate server.
+testdata/golden byte for byte (the sample and its rendering are in golden.py). Regenerate with
+`./pants run pants-plugins/restate_codegen:update-golden` and review the diff.
 """
 
 from __future__ import annotations
@@ -14,25 +14,29 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from restate_codegen.analysis import analyze_component
+from restate_codegen.golden import (
+    DEPLOYMENT_MODULE,
+    GOLDEN,
+    render_sample,
+    sample_components,
+)
 from restate_codegen.model import (
     NONE_TYPE,
     Component,
     ComponentKind,
     ComponentOptions,
-    GeneratedFile,
     GeneratedModules,
     Handler,
     HandlerKind,
     HandlerOptions,
     ImportedName,
-    RetryPolicy,
     SourceFile,
     SourceLocation,
     TypeRef,
@@ -47,120 +51,17 @@ from restate_codegen.render import (
     render_deployment,
 )
 
-TESTDATA = Path(__file__).parent / "testdata"
-SAMPLE = TESTDATA / "sample"
-GOLDEN = TESTDATA / "golden"
-SOURCE_ROOT = "src/python"
-
-# (component name, handler files under sample/, package, target name, options)
-SAMPLE_COMPONENTS: Sequence[Tuple[str, Sequence[str], str, str, ComponentOptions]] = (
-    ("Email", ["app/mail/email_service.py"], "app.mail", "email", ComponentOptions()),
-    (
-        "User",
-        ["app/users/user.py"],
-        "app.users",
-        "user",
-        ComponentOptions(
-            inactivity_timeout=60,
-            abort_timeout=10.5,
-            journal_retention=86400,
-            idempotency_retention=3600,
-        ),
-    ),
-    (
-        "UserManager",
-        ["app/users/user_manager.py"],
-        "app.users",
-        "user_manager",
-        ComponentOptions(description="Signs users up and looks them up (target description)."),
-    ),
-    (
-        "SignupFlow",
-        ["app/users/signup_flow.py"],
-        "app.users",
-        "signup_flow",
-        ComponentOptions(
-            workflow_retention=604800,
-            state_preload=False,
-            metadata=(("team", "growth"),),
-            handlers=(
-                ("run", HandlerOptions(journal_retention=0, metadata=(("step", "main"),))),
-                ("stage", HandlerOptions(state_preload=True)),
-            ),
-        ),
-    ),
-    (
-        "ticket-office",
-        ["app/shop/ticket_office.py"],
-        "app.shop",
-        "ticket-office",
-        ComponentOptions(
-            invocation_retry_policy=RetryPolicy(max_attempts=10, on_max_attempts="pause"),
-            handlers=(
-                (
-                    "add_ticket",
-                    HandlerOptions(
-                        name="addTicket",
-                        description="Adds a ticket (target description).",
-                        inactivity_timeout=30,
-                        idempotency_retention=600,
-                        invocation_retry_policy=RetryPolicy(
-                            initial_interval=0.1,
-                            exponentiation_factor=2,
-                            max_interval=10,
-                            max_attempts=5,
-                            on_max_attempts="kill",
-                        ),
-                    ),
-                ),
-            ),
-        ),
-    ),
-)
-DEPLOYMENT_MODULE = "app.deployment"
-
-
-def sample_source(relative: str) -> SourceFile:
-    return SourceFile(
-        path=f"{SOURCE_ROOT}/{relative}",
-        module=relative[: -len(".py")].replace("/", "."),
-        text=(SAMPLE / relative).read_text(),
-    )
-
-
-def sample_components() -> List[Tuple[Component, GeneratedModules]]:
-    out = []
-    for name, files, package, target, options in SAMPLE_COMPONENTS:
-        result = analyze_component(name, [sample_source(f) for f in files], options)
-        assert result.ok, "\n".join(str(d) for d in result.diagnostics)
-        assert result.component is not None
-        out.append((result.component, GeneratedModules.for_target(package, target)))
-    return out
-
-
-def render_sample() -> Dict[str, str]:
-    components = sample_components()
-    files: List[GeneratedFile] = []
-    for component, modules in components:
-        files.extend(render_component(component, modules))
-    files.append(render_deployment(DEPLOYMENT_MODULE, components))
-    return {f.path: f.content for f in files}
+REGENERATE = "regenerate with `./pants run pants-plugins/restate_codegen:update-golden`"
 
 
 def test_golden_files() -> None:
     rendered = render_sample()
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        if GOLDEN.exists():
-            shutil.rmtree(GOLDEN)
-        for path, content in rendered.items():
-            (GOLDEN / path).parent.mkdir(parents=True, exist_ok=True)
-            (GOLDEN / path).write_text(content)
     golden = {
         p.relative_to(GOLDEN).as_posix(): p.read_text() for p in GOLDEN.rglob("*.py") if p.is_file()
     }
-    assert sorted(golden) == sorted(rendered), "set UPDATE_GOLDEN=1 to regenerate"
+    assert sorted(golden) == sorted(rendered), REGENERATE
     for path, content in rendered.items():
-        assert content == golden[path], f"{path} differs; set UPDATE_GOLDEN=1 to regenerate"
+        assert content == golden[path], f"{path} differs; {REGENERATE}"
 
 
 def test_deterministic() -> None:
