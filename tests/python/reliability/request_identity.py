@@ -1,15 +1,17 @@
 """Request-identity tokens as Restate signs them (scheme v1): an EdDSA JWT in the
-`x-restate-jwt-v1` header, `aud` = the request path, valid for a minute. Signed with `openssl`
-(ed25519 over the raw signing input), so tests can forge, expire and misaddress them."""
+`x-restate-jwt-v1` header, `aud` = the request path, valid for a minute. Signed with ed25519 over
+the raw signing input (the `cryptography` library, as `restate_local.identity` makes the keys),
+so tests can forge, expire and misaddress them."""
 
 from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import tempfile
 import time
 from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SCHEME_HEADER = "x-restate-signature-scheme"
 JWT_HEADER = "x-restate-jwt-v1"
@@ -20,20 +22,10 @@ def _b64url(data: bytes) -> str:
 
 
 def sign_ed25519(private_key_pem: Path, data: bytes) -> bytes:
-    # ed25519 is one-shot: openssl wants the message as a file (it needs its size).
-    with tempfile.NamedTemporaryFile() as message:
-        message.write(data)
-        message.flush()
-        done = subprocess.run(
-            ["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", str(private_key_pem)]
-            + ["-in", message.name],
-            capture_output=True,
-            timeout=20,
-            check=True,
-        )
-    if len(done.stdout) != 64:
-        raise RuntimeError(f"openssl gave a {len(done.stdout)}-byte ed25519 signature")
-    return done.stdout
+    key = serialization.load_pem_private_key(private_key_pem.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise TypeError(f"{private_key_pem} is not an ed25519 private key")
+    return key.sign(data)
 
 
 def token(
