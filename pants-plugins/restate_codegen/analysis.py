@@ -343,6 +343,9 @@ class _ModuleAnalysis:
         self._facts = facts
         self._handler_modules = handler_modules
         self._problems = problems
+        self._bindings_by_name: Dict[str, List[Binding]] = {}  # in source order, per name
+        for binding in facts.bindings:
+            self._bindings_by_name.setdefault(binding.local, []).append(binding)
 
     def run(self) -> List[_Candidate]:
         candidates = []
@@ -364,7 +367,7 @@ class _ModuleAnalysis:
     # Names.
 
     def _binding(self, root: str, dotted: str) -> Optional[Binding]:
-        candidates = [b for b in self._facts.bindings if b.local == root]
+        candidates = self._bindings_by_name.get(root, [])
         runtime = [b for b in candidates if not b.type_checking] or candidates
         primary = [b for b in runtime if not b.fallback] or runtime
         # `import a.b` and `import a.c` both bind `a`: take the one that `a.c.X` reads.

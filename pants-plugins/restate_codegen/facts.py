@@ -492,15 +492,17 @@ class _Lines:
     def __init__(self, text: str) -> None:
         self.text = text
         self.starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
+        self._ascii = text.isascii()  # then bytes are characters: no line needs reading
 
     def line(self, lineno: int) -> str:
         end = self.starts[lineno] if lineno < len(self.starts) else len(self.text)
         return self.text[self.starts[lineno - 1] : end]
 
     def position(self, lineno: int, col_offset: int) -> Position:
-        line = self.line(lineno)
-        if not line.isascii():
-            col_offset = len(line.encode("utf-8")[:col_offset].decode("utf-8", "replace"))
+        if not self._ascii:
+            line = self.line(lineno)
+            if not line.isascii():
+                col_offset = len(line.encode("utf-8")[:col_offset].decode("utf-8", "replace"))
         return lineno, col_offset + 1
 
 
