@@ -5,11 +5,10 @@ their annotations; `analysis.py` turns those facts into handlers or diagnostics.
 
 Speed: the module scope is read by walking statements (not every node), names are resolved from
 the module's own import table (`Binding`s) instead of libcst's Scope and QualifiedName
-providers, and positions come from generating the code of each function header alone, placed at
-the line where Python's own `ast` parser finds its `def` (or, when that cannot be trusted, from
-one code generation pass that stops after the last header). That is a small fraction of what
-the metadata providers cost; `facts_test.py` checks every position against libcst's
-PositionProvider.
+providers, and positions and docstrings come from Python's own `ast` parser, paired node for node
+with libcst's tree (`_Positions`: a node that does not pair gets its position from generating
+the function headers, only when asked). That is a small fraction of what the metadata providers
+cost; `facts_test.py` checks every position against libcst's PositionProvider.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ its runtime library.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from pants.backend.python.dependency_inference.module_mapper import (
     PythonModuleOwners,
@@ -63,6 +64,26 @@ class UnknownContextManagerModule(RestateCodegenError):
     """An `invocation_context_managers` reference names a module no target provides."""
 
 
+# Defined before the rules that await it: Pants finds a rule's Gets in helpers defined earlier.
+async def _the_owner(
+    module: str,
+    resolve: str,
+    error: type[RestateCodegenError],
+    *,
+    several: Callable[[str], str],
+    none: str,
+) -> Addresses:
+    """The one target of `resolve` that provides `module`; else `error`, saying `several(the
+    candidates)` or `none`."""
+    owners = await Get(PythonModuleOwners, PythonModuleOwnersRequest(module, resolve))
+    if owners.unambiguous:
+        return Addresses(owners.unambiguous)
+    if owners.ambiguous:
+        candidates = ", ".join(sorted(a.spec for a in owners.ambiguous))
+        raise error(several(candidates))
+    raise error(none)
+
+
 @dataclass(frozen=True)
 class ContextManagerModuleRequest:
     address: Address
@@ -72,21 +93,17 @@ class ContextManagerModuleRequest:
 
 @rule(desc="Find the modules of Restate invocation context managers", level=LogLevel.DEBUG)
 async def find_context_manager_module(request: ContextManagerModuleRequest) -> Addresses:
-    owners = await Get(
-        PythonModuleOwners, PythonModuleOwnersRequest(request.module, request.resolve)
-    )
-    if owners.unambiguous:
-        return Addresses(owners.unambiguous)
-    if owners.ambiguous:
-        raise UnknownContextManagerModule(
-            f"{request.address}: `invocation_context_managers` names the module "
-            f"`{request.module}`, which several targets provide: "
-            f"{', '.join(sorted(a.spec for a in owners.ambiguous))}. Keep one of them."
-        )
-    raise UnknownContextManagerModule(
-        f"{request.address}: `invocation_context_managers` names the module `{request.module}`, "
-        f"but no target of the resolve '{request.resolve}' provides it. Check the "
-        '"package.module:attribute" reference, or add `python_sources()` for that module.'
+    return await _the_owner(
+        request.module,
+        request.resolve,
+        UnknownContextManagerModule,
+        several=lambda candidates: f"{request.address}: `invocation_context_managers` names "
+        f"the module `{request.module}`, which several targets provide: {candidates}. Keep one "
+        "of them.",
+        none=f"{request.address}: `invocation_context_managers` names the module "
+        f"`{request.module}`, but no target of the resolve '{request.resolve}' provides it. "
+        'Check the "package.module:attribute" reference, or add `python_sources()` for that '
+        "module.",
     )
 
 
@@ -100,22 +117,17 @@ class RuntimeLibraryRequest:
 
 @rule(desc="Find the runtime library of generated Restate code", level=LogLevel.DEBUG)
 async def find_runtime_library(request: RuntimeLibraryRequest) -> Addresses:
-    owners = await Get(
-        PythonModuleOwners, PythonModuleOwnersRequest(request.module, request.resolve)
-    )
-    if owners.unambiguous:
-        return Addresses(owners.unambiguous)
-    if owners.ambiguous:
-        raise MissingRestateRuntimeLibrary(
-            f"{request.address}: generated Restate code imports `{request.module}`, which "
-            f"several targets of the resolve '{request.resolve}' provide: "
-            f"{', '.join(sorted(a.spec for a in owners.ambiguous))}. Keep one of them."
-        )
-    raise MissingRestateRuntimeLibrary(
-        f"{request.address}: generated Restate code imports `{request.module}`, but nothing in "
-        f"the resolve '{request.resolve}' provides it. Add `{request.requirement}` to that "
+    return await _the_owner(
+        request.module,
+        request.resolve,
+        MissingRestateRuntimeLibrary,
+        several=lambda candidates: f"{request.address}: generated Restate code imports "
+        f"`{request.module}`, which several targets of the resolve '{request.resolve}' provide: "
+        f"{candidates}. Keep one of them.",
+        none=f"{request.address}: generated Restate code imports `{request.module}`, but nothing "
+        f"in the resolve '{request.resolve}' provides it. Add `{request.requirement}` to that "
         "resolve's requirements (e.g. requirements.txt next to a `python_requirements` target) "
-        "and regenerate its lockfile (`pants generate-lockfiles`)."
+        "and regenerate its lockfile (`pants generate-lockfiles`).",
     )
 
 
