@@ -111,11 +111,11 @@ class JsonSerde(Serde[T], Generic[T]):
         else None. Raises TypeError for a pydantic model holding a Struct: neither library
         can serve that."""
         msgspec = sys.modules.get("msgspec")
-        if msgspec is None or not _uses(tp, msgspec.Struct, set()):
+        if msgspec is None or not _uses(tp, msgspec.Struct):
             return None
         if any(
             issubclass(model, pydantic.BaseModel)
-            and any(_uses(field, msgspec.Struct, set()) for field in _fields(model))
+            and any(_uses(field, msgspec.Struct) for field in _fields(model))
             for model in _reachable(tp, set())
         ):
             raise TypeError(
@@ -330,19 +330,9 @@ def _fields(tp: type) -> list[Any]:
         return []
 
 
-def _uses(tp: Any, base: type, seen: set[int]) -> bool:
+def _uses(tp: Any, base: type) -> bool:
     """Whether `tp` is, or holds in its type arguments or fields, a subclass of `base`."""
-    if id(tp) in seen:
-        return False
-    seen.add(id(tp))
-    if get_origin(tp) is not None:
-        return any(_uses(arg, base, seen) for arg in get_args(tp))
-    if not isinstance(tp, type):
-        return False
-    if issubclass(tp, base):
-        return True
-    # dataclasses, pydantic models and Structs declare their fields as annotations
-    return any(_uses(field, base, seen) for field in _fields(tp))
+    return any(issubclass(c, base) for c in _reachable(tp, set()))
 
 
 class InvalidRequest:
