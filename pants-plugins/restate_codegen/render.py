@@ -23,6 +23,7 @@ from restate_codegen.model import (
     ANY_TYPE,
     Component,
     ComponentKind,
+    ComponentOptions,
     GeneratedFile,
     GeneratedModules,
     Handler,
@@ -507,24 +508,17 @@ def _options(component: Component, reference: Callable[[str], str]) -> List[Unio
     """The SDK definition's keyword arguments, from the docstrings and the target's options, in
     the order of restate-sdk's signatures. (`workflow_retention` goes to the main handler.)"""
     opts = component.options
-    out: List[Union[str, Call]] = []
     description = _component_description(component)
-    if description:
-        out.append(f"description={py_str(description)}")
-    if opts.metadata is not None:
-        out.append(_metadata_arg(opts.metadata))
-    for name in _DURATION_ARGS[:-1]:  # `Workflow(...)` takes no `workflow_retention`
-        value = getattr(opts, name)
-        if value is not None:
-            out.append(f"{name}={_timedelta(value)}")
-    out.extend(_state_args(opts.state_preload, opts.enable_lazy_state))
-    if opts.ingress_private:
-        out.append("ingress_private=True")
-    if opts.invocation_retry_policy is not None:
-        out.append(_retry_policy_arg(opts.invocation_retry_policy))
-    if opts.invocation_context_managers is not None:
-        out.append(_context_managers_arg(opts.invocation_context_managers, reference))
-    return out
+    return [
+        *([f"description={py_str(description)}"] if description else []),
+        *_option_args(
+            opts,
+            # `Workflow(...)` takes no `workflow_retention`
+            [(name, getattr(opts, name)) for name in _DURATION_ARGS[:-1]],
+            ingress_private=True if opts.ingress_private else None,
+            reference=reference,
+        ),
+    ]
 
 
 _DURATION_ARGS = (
@@ -544,9 +538,7 @@ def _handler_options_args(
 ) -> List[Union[str, Call]]:
     """A handler decorator's option arguments, in the order of restate-sdk's signature."""
     options = options or HandlerOptions()
-    out: List[Union[str, Call]] = []
-    if options.metadata is not None:
-        out.append(_metadata_arg(options.metadata))
+    durations = []
     for name in _DURATION_ARGS:
         value = getattr(options, name)
         if (
@@ -555,11 +547,27 @@ def _handler_options_args(
             and handler.kind is HandlerKind.WORKFLOW_MAIN
         ):
             value = component.options.workflow_retention
-        if value is not None:
-            out.append(f"{name}={_timedelta(value)}")
+        durations.append((name, value))
+    return _option_args(
+        options, durations, ingress_private=options.ingress_private, reference=reference
+    )
+
+
+def _option_args(
+    options: Union[ComponentOptions, HandlerOptions],
+    durations: Sequence[Tuple[str, Optional[float]]],
+    *,
+    ingress_private: Optional[bool],
+    reference: Callable[[str], str],
+) -> List[Union[str, Call]]:
+    """The options a component and a handler share, in the order of restate-sdk's signatures."""
+    out: List[Union[str, Call]] = []
+    if options.metadata is not None:
+        out.append(_metadata_arg(options.metadata))
+    out.extend(f"{name}={_timedelta(value)}" for name, value in durations if value is not None)
     out.extend(_state_args(options.state_preload, options.enable_lazy_state))
-    if options.ingress_private is not None:
-        out.append(f"ingress_private={options.ingress_private}")
+    if ingress_private is not None:
+        out.append(f"ingress_private={ingress_private}")
     if options.invocation_retry_policy is not None:
         out.append(_retry_policy_arg(options.invocation_retry_policy))
     if options.invocation_context_managers is not None:
