@@ -261,29 +261,7 @@ def test_any_restate_name_gives_python_client_names(rule_runner: RuleRunner) -> 
         ('handlers={"send_email": {"nmae": "x"}}', "unknown setting 'nmae'; known settings"),
         ('handlers={"send_email": "sendEmail"}', "which is not a dict"),
         ('handlers=["send_email"]', "must be a dict"),
-    ],
-)
-def test_invalid_names_on_the_target_name_the_target(
-    rule_runner: RuleRunner, fields: str, expected: str
-) -> None:
-    rule_runner.write_files(
-        {
-            "3rdparty/BUILD": THIRD_PARTY,
-            "src/python/app/shop/handlers.py": EMAIL_HANDLERS,
-            "src/python/app/shop/BUILD": (
-                f"python_sources(name='py')\nrestate_service(name='shop', {fields})"
-            ),
-        }
-    )
-    with pytest.raises(ExecutionError) as error:
-        generate(rule_runner, Address("src/python/app/shop", target_name="shop"))
-    message = str(error.value)
-    assert "src/python/app/shop:shop" in message and expected in message
-
-
-@pytest.mark.parametrize(
-    "fields, expected",
-    [
+        # Options.
         ("inactivity_timeout=-5", "`inactivity_timeout` is -5, a negative duration"),
         ('abort_timeout="soon"', "`abort_timeout` is 'soon', which is not a duration"),
         ("journal_retention=[1]", "a number of seconds or a duration string"),
@@ -299,7 +277,7 @@ def test_invalid_names_on_the_target_name_the_target(
         ("invocation_context_managers=['app.tracing']", 'not a "package.module:attribute"'),
     ],
 )
-def test_invalid_options_on_the_target_name_the_target(
+def test_invalid_names_and_options_on_the_target_name_the_target(
     rule_runner: RuleRunner, fields: str, expected: str
 ) -> None:
     rule_runner.write_files(
